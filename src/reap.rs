@@ -1,0 +1,96 @@
+//! Collecting exited children, and what their exit means as a status.
+//!
+//! SIGCHLD coalesces: one pending instance stands for any number of exits,
+//! so every SIGCHLD is answered with `waitpid(-1, WNOHANG)` until nothing is
+//! left. libc's waitpid is used directly because nix's cannot represent a
+//! process killed by a real-time signal.
+
+use std::fmt;
+
+use nix::unistd::Pid;
+
+use crate::signal::Signal;
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(Signal),
+}
+
+impl Exit {
+    /// The shell's convention: the exit code, or 128+N for a death by signal N.
+    pub fn status(self) -> i32 {
+        match self {
+            Exit::Code(code) => code,
+            Exit::Signal(sig) => 128 + sig.number(),
+        }
+    }
+}
+
+/// How a process ended, from a `waitpid` status; None when it only stopped
+/// or continued.
+pub fn exit_of(status: libc::c_int) -> Option<Exit> {
+    if libc::WIFEXITED(status) {
+        Some(Exit::Code(libc::WEXITSTATUS(status)))
+    } else if libc::WIFSIGNALED(status) {
+        Signal::from_number(libc::WTERMSIG(status)).map(Exit::Signal)
+    } else {
+        None
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exited with code {code}"),
+            Exit::Signal(sig) => write!(f, "was killed by {sig}"),
+        }
+    }
+}
+
+/// One step of a reaping pass.
+pub enum Reap {
+    Reaped(Pid, Exit),
+    /// Children remain, none has exited yet.
+    Running,
+    /// rinit has no children left at all.
+    NoChildren,
+}
+
+/// Collects one exited child, if any, without waiting.
+pub fn reap_one() -> Reap {
+    loop {
+        let mut status = 0;
+        // SAFETY: `status` is a live int for the kernel to fill in.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        match pid {
+            0 => return Reap::Running,
+            -1 if nix::errno::Errno::last() == nix::errno::Errno::EINTR => continue,
+            -1 => return Reap::NoChildren,
+            pid => match exit_of(status) {
+                Some(exit) => return Reap::Reaped(Pid::from_raw(pid), exit),
+                // Stopped or continued: only reported when asked, never here.
+                None => continue,
+            },
+        }
+    }
+}
+
+/// Away from PID 1 (a laptop, CI), orphans would go to the real init: as a
+/// child subreaper rinit gets them instead (see `prctl(2)`).
+pub fn become_subreaper() -> nix::Result<()> {
+    nix::sys::prctl::set_child_subreaper(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_the_shell_convention() {
+        assert_eq!(Exit::Code(3).status(), 3);
+        assert_eq!(Exit::Signal(crate::signal::TERM).status(), 143);
+        assert_eq!(Exit::Signal(crate::signal::KILL).status(), 137);
+    }
+}

@@ -1,0 +1,199 @@
+//! `Signal`: a signal number that can be a real-time one, with its name.
+//!
+//! nix's `Signal` enum has no real-time signals, so rinit carries its own
+//! newtype over the kernel's number and names it as `kill -l` does.
+
+use std::fmt;
+
+use libc::c_int;
+
+/// A signal number, 1..=SIGRTMAX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Signal(c_int);
+
+const NAMES: [(&str, c_int); 31] = [
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("ILL", libc::SIGILL),
+    ("TRAP", libc::SIGTRAP),
+    ("ABRT", libc::SIGABRT),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("KILL", libc::SIGKILL),
+    ("USR1", libc::SIGUSR1),
+    ("SEGV", libc::SIGSEGV),
+    ("USR2", libc::SIGUSR2),
+    ("PIPE", libc::SIGPIPE),
+    ("ALRM", libc::SIGALRM),
+    ("TERM", libc::SIGTERM),
+    ("STKFLT", libc::SIGSTKFLT),
+    ("CHLD", libc::SIGCHLD),
+    ("CONT", libc::SIGCONT),
+    ("STOP", libc::SIGSTOP),
+    ("TSTP", libc::SIGTSTP),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("URG", libc::SIGURG),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("WINCH", libc::SIGWINCH),
+    ("IO", libc::SIGIO),
+    ("PWR", libc::SIGPWR),
+    ("SYS", libc::SIGSYS),
+];
+
+/// Signals the kernel raises for a fault in the process itself: rinit keeps
+/// their default action so that a bug in rinit shows instead of looping.
+const FAULTS: [c_int; 6] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGILL,
+    libc::SIGFPE,
+    libc::SIGTRAP,
+    libc::SIGSYS,
+];
+
+pub const INT: Signal = Signal(libc::SIGINT);
+pub const QUIT: Signal = Signal(libc::SIGQUIT);
+pub const KILL: Signal = Signal(libc::SIGKILL);
+pub const TERM: Signal = Signal(libc::SIGTERM);
+pub const CHLD: Signal = Signal(libc::SIGCHLD);
+pub const CONT: Signal = Signal(libc::SIGCONT);
+
+/// The first real-time signal as the C library sees it: glibc keeps the two
+/// below it for its threads, so `RTMIN` here is what `kill -l` calls RTMIN.
+pub fn rtmin() -> c_int {
+    libc::SIGRTMIN()
+}
+
+pub fn rtmax() -> c_int {
+    libc::SIGRTMAX()
+}
+
+impl Signal {
+    /// A signal from its number, if the number names one.
+    pub fn from_number(n: c_int) -> Option<Signal> {
+        let valid = (1..=31).contains(&n) || (rtmin()..=rtmax()).contains(&n);
+        valid.then_some(Signal(n))
+    }
+
+    pub fn number(self) -> c_int {
+        self.0
+    }
+
+    /// Every signal rinit waits for and relays: 1-31 but SIGKILL, SIGSTOP
+    /// (they cannot be caught) and the fault signals, plus all real-time ones.
+    pub fn relayed() -> impl Iterator<Item = Signal> {
+        (1..=31)
+            .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP && !FAULTS.contains(&n))
+            .chain(rtmin()..=rtmax())
+            .map(Signal)
+    }
+
+    /// Whether rinit ever receives this signal, i.e. whether a rewrite of it
+    /// can take effect. SIGCHLD is rinit's own: it reaps, never relays it.
+    pub fn is_relayed(self) -> bool {
+        self != CHLD && Signal::relayed().any(|s| s == self)
+    }
+
+    /// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN+3`, `SIGRTMAX-1`.
+    pub fn parse(text: &str) -> Option<Signal> {
+        if let Ok(n) = text.parse::<c_int>() {
+            return Signal::from_number(n);
+        }
+        let upper = text.to_ascii_uppercase();
+        let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+        if let Some(&(_, n)) = NAMES.iter().find(|(known, _)| *known == name) {
+            return Some(Signal(n));
+        }
+        let (base, rest) = if let Some(rest) = name.strip_prefix("RTMIN") {
+            (rtmin(), rest)
+        } else if let Some(rest) = name.strip_prefix("RTMAX") {
+            (rtmax(), rest)
+        } else {
+            return None;
+        };
+        let offset = if rest.is_empty() {
+            0
+        } else {
+            let digits = rest.strip_prefix('+').or_else(|| rest.strip_prefix('-'))?;
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            rest.parse::<c_int>().ok()?
+        };
+        let n = base.checked_add(offset)?;
+        (rtmin()..=rtmax()).contains(&n).then_some(Signal(n))
+    }
+}
+
+impl fmt::Display for Signal {
+    /// `SIGTERM`, `SIGRTMIN+3`; an unnamed number as `signal 40`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((name, _)) = NAMES.iter().find(|(_, n)| *n == self.0) {
+            return write!(f, "SIG{name}");
+        }
+        let offset = self.0 - rtmin();
+        match offset {
+            0 => write!(f, "SIGRTMIN"),
+            o if o > 0 && self.0 <= rtmax() => write!(f, "SIGRTMIN+{o}"),
+            _ => write!(f, "signal {}", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_any_case_with_or_without_sig() {
+        for text in ["TERM", "SIGTERM", "term", "SigTerm", "15"] {
+            assert_eq!(Signal::parse(text), Some(TERM), "{text}");
+        }
+    }
+
+    #[test]
+    fn real_time_names_are_relative_to_rtmin_and_rtmax() {
+        assert_eq!(Signal::parse("RTMIN"), Signal::from_number(rtmin()));
+        assert_eq!(
+            Signal::parse("SIGRTMIN+3"),
+            Signal::from_number(rtmin() + 3)
+        );
+        assert_eq!(Signal::parse("rtmax-1"), Signal::from_number(rtmax() - 1));
+        assert_eq!(Signal::parse("RTMAX+1"), None);
+        assert_eq!(Signal::parse("RTMIN-1"), None);
+        assert_eq!(Signal::parse("RTMIN+"), None);
+        assert_eq!(Signal::parse("RTMIN+x"), None);
+        assert_eq!(Signal::parse("RTMIN+99999999999999999999"), None);
+    }
+
+    #[test]
+    fn nonsense_and_out_of_range_are_refused() {
+        for text in ["", "0", "-1", "65", "32", "FOO", "SIG", "TERM2", "1.5"] {
+            assert_eq!(Signal::parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips_every_signal() {
+        for n in (1..=31).chain(rtmin()..=rtmax()) {
+            let sig = Signal(n);
+            assert_eq!(Signal::parse(&sig.to_string()), Some(sig), "{n}");
+        }
+    }
+
+    #[test]
+    fn relayed_leaves_out_uncatchable_and_fault_signals() {
+        let relayed: Vec<_> = Signal::relayed().map(Signal::number).collect();
+        for n in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, libc::SIGSYS] {
+            assert!(!relayed.contains(&n));
+        }
+        assert!(relayed.contains(&libc::SIGTERM) && relayed.contains(&libc::SIGABRT));
+        assert!(relayed.contains(&rtmax()));
+        assert!(!CHLD.is_relayed() && TERM.is_relayed());
+    }
+}

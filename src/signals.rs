@@ -1,0 +1,197 @@
+//! Taking every relayable signal for rinit, and giving the child back what
+//! rinit inherited.
+//!
+//! rinit installs no handler: it blocks the signals and reads them from a
+//! signalfd. A blocked signal is queued even when its action is the default
+//! one, and even for PID 1 of a namespace, which otherwise drops signals it
+//! has no handler for (see `pid_namespaces(7)`, `signalfd(2)`). Nothing runs
+//! asynchronously, so no code has to be async-signal-safe but the child's
+//! few steps between fork and exec.
+
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+use std::{io, mem, ptr};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
+use crate::signal::{self, Signal};
+
+/// One signal read from the kernel, with who sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct Received {
+    pub signal: Signal,
+    /// The sender's pid as seen from rinit's PID namespace: 0 when the sender
+    /// lives outside it (an engine signalling PID 1 from the host).
+    pub sender_pid: i32,
+    pub sender_uid: u32,
+    /// Raised by the kernel itself (a terminal hang-up, a timer), not kill().
+    pub from_kernel: bool,
+}
+
+/// What rinit was handed, to hand on to the child unchanged.
+struct Inherited {
+    mask: libc::sigset_t,
+    /// SIGCHLD's action when it was inherited as ignored; rinit must reset it
+    /// to the default, or the kernel would reap its children before it could
+    /// learn their status (see `waitpid(2)`, NOTES).
+    ignored_chld: Option<libc::sigaction>,
+}
+
+pub struct Signals {
+    fd: OwnedFd,
+    inherited: Inherited,
+    own_pid: i32,
+}
+
+/// How many signals one read takes from the kernel at most.
+const BATCH: usize = 64;
+
+pub type Batch = [libc::signalfd_siginfo; BATCH];
+
+impl Signals {
+    /// Blocks every relayed signal and opens the signalfd they are read from.
+    /// Must run before the child is forked, so no signal sent meanwhile is lost.
+    pub fn take_over() -> io::Result<Signals> {
+        let set = relayed_set();
+        let mut mask = empty_set();
+        // SAFETY: both pointers are to live sigset_t values.
+        check(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, &mut mask) })?;
+        let ignored_chld = default_sigchld()?;
+        // SAFETY: `set` is a valid sigset_t; the returned fd is new and ours.
+        let fd = check(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC) })?;
+        Ok(Signals {
+            // SAFETY: signalfd returned a new descriptor nothing else owns.
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            inherited: Inherited { mask, ignored_chld },
+            own_pid: std::process::id() as i32,
+        })
+    }
+
+    /// Waits for signals: forever when `timeout` is None, so an idle rinit
+    /// never wakes up. Yields what arrived, possibly nothing on timeout.
+    pub fn wait<'b>(
+        &self,
+        timeout: Option<Duration>,
+        batch: &'b mut Batch,
+    ) -> io::Result<impl Iterator<Item = Received> + 'b> {
+        let count = self.read(timeout, batch)?;
+        let own_pid = self.own_pid;
+        Ok(batch
+            .iter()
+            .take(count)
+            .filter_map(move |info| received(info, own_pid)))
+    }
+
+    /// Reads whole siginfo records into `batch`, returning how many.
+    fn read(&self, timeout: Option<Duration>, batch: &mut Batch) -> io::Result<usize> {
+        if let Some(timeout) = timeout {
+            // Round up: waking a millisecond early would only loop again.
+            let millis = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+            let timeout = PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX);
+            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, timeout) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => return Ok(0),
+                Ok(_) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let size = mem::size_of::<libc::signalfd_siginfo>();
+        // SAFETY: the buffer is BATCH whole siginfo records long; the kernel
+        // writes only whole records into it.
+        let read =
+            unsafe { libc::read(self.fd.as_raw_fd(), batch.as_mut_ptr().cast(), size * BATCH) };
+        if read < 0 {
+            let err = io::Error::last_os_error();
+            return match err.raw_os_error() {
+                Some(libc::EINTR) => Ok(0),
+                _ => Err(err),
+            };
+        }
+        Ok(read as usize / size)
+    }
+
+    /// In the forked child, before exec: puts back the signal mask and the
+    /// ignored SIGCHLD rinit inherited. Only async-signal-safe calls.
+    pub fn restore_inherited(&self) -> io::Result<()> {
+        if let Some(action) = &self.inherited.ignored_chld {
+            // SAFETY: `action` is the sigaction the kernel gave us for SIGCHLD.
+            check(unsafe { libc::sigaction(libc::SIGCHLD, action, ptr::null_mut()) })?;
+        }
+        // SAFETY: the mask is the one sigprocmask returned at start-up.
+        check(unsafe {
+            libc::sigprocmask(libc::SIG_SETMASK, &self.inherited.mask, ptr::null_mut())
+        })?;
+        Ok(())
+    }
+}
+
+fn received(info: &libc::signalfd_siginfo, own_pid: i32) -> Option<Received> {
+    let signal = Signal::from_number(info.ssi_signo as i32)?;
+    // The kernel raises SIGPIPE "from" rinit itself when a log line meets a
+    // pipe with no reader: that one is rinit's business, not the child's.
+    if info.ssi_pid as i32 == own_pid && info.ssi_code == libc::SI_USER {
+        return None;
+    }
+    Some(Received {
+        signal,
+        sender_pid: info.ssi_pid as i32,
+        sender_uid: info.ssi_uid,
+        // Codes above zero (SI_KERNEL and the like) are the kernel's own;
+        // kill(), sigqueue() and tgkill() give zero or below.
+        from_kernel: info.ssi_code > 0,
+    })
+}
+
+/// An empty batch buffer for `Signals::wait`.
+pub fn batch() -> Batch {
+    // SAFETY: signalfd_siginfo is plain integers: all-zero is a valid value.
+    unsafe { mem::zeroed() }
+}
+
+fn relayed_set() -> libc::sigset_t {
+    let mut set = empty_set();
+    for sig in Signal::relayed() {
+        // SAFETY: `set` is initialised and `sig` is a valid signal number.
+        unsafe { libc::sigaddset(&mut set, sig.number()) };
+    }
+    // SAFETY: as above; CHLD is in `relayed` already, this just says so.
+    unsafe { libc::sigaddset(&mut set, signal::CHLD.number()) };
+    set
+}
+
+fn empty_set() -> libc::sigset_t {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigemptyset initialises the whole set.
+    unsafe {
+        libc::sigemptyset(set.as_mut_ptr());
+        set.assume_init()
+    }
+}
+
+/// Makes sure SIGCHLD has its default action, returning the inherited action
+/// when it was SIG_IGN or asked the kernel not to keep zombies.
+fn default_sigchld() -> io::Result<Option<libc::sigaction>> {
+    // SAFETY: sigaction is plain data: all-zero is a valid value.
+    let mut old: libc::sigaction = unsafe { mem::zeroed() };
+    // SAFETY: with a null new action, sigaction only reads the current one.
+    check(unsafe { libc::sigaction(libc::SIGCHLD, ptr::null(), &mut old) })?;
+    let discards_zombies =
+        old.sa_sigaction == libc::SIG_IGN || old.sa_flags & libc::SA_NOCLDWAIT != 0;
+    if !discards_zombies {
+        return Ok(None);
+    }
+    // SAFETY: an all-zero sigaction is SIG_DFL with no flags and an empty mask.
+    let default: libc::sigaction = unsafe { mem::zeroed() };
+    // SAFETY: `default` is a valid sigaction.
+    check(unsafe { libc::sigaction(libc::SIGCHLD, &default, ptr::null_mut()) })?;
+    Ok(Some(old))
+}
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}

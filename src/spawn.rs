@@ -1,0 +1,219 @@
+//! Starting the command: fork, a process group of its own, the terminal's
+//! foreground, the inherited signal state, and exec with a PATH search.
+//!
+//! Everything the child needs is prepared before fork; between fork and exec
+//! the child makes only async-signal-safe system calls. An exec failure
+//! travels back over a close-on-exec pipe, so rinit itself reports it: EOF on
+//! the pipe means exec succeeded.
+
+use std::ffi::{CString, OsStr, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use libc::c_char;
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::unistd::{self, ForkResult, Pid};
+
+use crate::signals::Signals;
+
+/// Docker's default PATH, for when the environment has none.
+const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The command, ready for exec: argv as C strings and every path to try.
+pub struct Command {
+    argv: Vec<CString>,
+    /// Null-terminated pointers into `argv`, built before fork: the child
+    /// then needs no allocation to exec.
+    argv_ptrs: Vec<*const c_char>,
+    candidates: Vec<CString>,
+}
+
+/// Why the command did not start.
+pub enum SpawnError {
+    Fork(Errno),
+    Exec(Errno),
+}
+
+impl Command {
+    /// Builds the command from its words, searching PATH like `execvp(3)` for
+    /// a name without a slash. Bytes pass through untouched.
+    pub fn new(words: &[OsString]) -> Command {
+        // rinit's own argv came as C strings, so no word holds a NUL byte.
+        let argv: Vec<CString> = words
+            .iter()
+            .map(|w| CString::new(w.as_bytes()).unwrap_or_default())
+            .collect();
+        let argv_ptrs = argv
+            .iter()
+            .map(|a| a.as_ptr())
+            .chain([std::ptr::null()])
+            .collect();
+        let name = words.first().map(|w| w.as_bytes()).unwrap_or_default();
+        let path = std::env::var_os("PATH");
+        let candidates = candidates(name, path.as_deref().map_or(DEFAULT_PATH, OsStr::as_bytes));
+        Command {
+            argv,
+            argv_ptrs,
+            candidates,
+        }
+    }
+
+    /// The command line as one string for log lines.
+    pub fn display(&self) -> String {
+        let words: Vec<_> = self.argv.iter().map(|w| w.to_string_lossy()).collect();
+        words.join(" ")
+    }
+
+    /// Forks and execs the command in a new process group; that group takes
+    /// the terminal's foreground when `take_terminal`. Returns once exec has
+    /// happened (or failed, after reaping the failed child).
+    pub fn spawn(&self, signals: &Signals, take_terminal: bool) -> Result<Pid, SpawnError> {
+        let (report_read, report_write) =
+            unistd::pipe2(OFlag::O_CLOEXEC).map_err(SpawnError::Fork)?;
+        // SAFETY: rinit is single-threaded, so the child may run any code; it
+        // still sticks to async-signal-safe calls and never returns.
+        match unsafe { unistd::fork() }.map_err(SpawnError::Fork)? {
+            ForkResult::Child => {
+                drop(report_read);
+                let errno = self.become_command(signals, take_terminal);
+                report(&report_write, errno)
+            }
+            ForkResult::Parent { child } => {
+                drop(report_write);
+                match read_report(&report_read) {
+                    None => Ok(child),
+                    Some(errno) => {
+                        // The child has exited already; collect it so it is
+                        // not counted as the main child's exit later.
+                        let _ = nix::sys::wait::waitpid(child, None);
+                        Err(SpawnError::Exec(errno))
+                    }
+                }
+            }
+        }
+    }
+
+    /// In the child: sets up and execs; returns only the error that stopped it.
+    fn become_command(&self, signals: &Signals, take_terminal: bool) -> Errno {
+        if let Err(e) = unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
+            return e;
+        }
+        if take_terminal {
+            // SIGTTOU is still blocked here, so a background group may take
+            // the foreground. A failure only means no usable terminal: go on.
+            let _ = unistd::tcsetpgrp(io::stdin(), unistd::getpid());
+        }
+        if let Err(e) = signals.restore_inherited() {
+            return Errno::from_raw(e.raw_os_error().unwrap_or(libc::EINVAL));
+        }
+        self.exec()
+    }
+
+    /// Tries each candidate path as `execvp(3)` does, but never falls back to
+    /// running the file with /bin/sh: rinit runs no shell of its own.
+    fn exec(&self) -> Errno {
+        let mut denied = false;
+        let mut last = Errno::ENOENT;
+        for path in &self.candidates {
+            // SAFETY: `path` and `argv_ptrs` are NUL-terminated and live; on
+            // success exec does not return.
+            unsafe { libc::execv(path.as_ptr(), self.argv_ptrs.as_ptr()) };
+            last = Errno::last();
+            match last {
+                Errno::EACCES => denied = true,
+                // Not here: try the next directory of PATH.
+                Errno::ENOENT
+                | Errno::ENOTDIR
+                | Errno::ESTALE
+                | Errno::ENODEV
+                | Errno::ETIMEDOUT => {}
+                _ => return last,
+            }
+        }
+        if denied {
+            Errno::EACCES
+        } else {
+            last
+        }
+    }
+}
+
+/// The paths exec tries for `name`: itself when it holds a slash, else each
+/// PATH directory joined with it (an empty directory means the current one).
+fn candidates(name: &[u8], path: &[u8]) -> Vec<CString> {
+    if name.is_empty() {
+        return Vec::new();
+    }
+    if name.contains(&b'/') {
+        return CString::new(name).into_iter().collect();
+    }
+    path.split(|&b| b == b':')
+        .filter_map(|dir| {
+            let dir = if dir.is_empty() { &b"."[..] } else { dir };
+            let mut full = Vec::with_capacity(dir.len() + 1 + name.len());
+            full.extend_from_slice(dir);
+            full.push(b'/');
+            full.extend_from_slice(name);
+            CString::new(full).ok()
+        })
+        .collect()
+}
+
+/// In the child: sends the errno to rinit and exits without running any of
+/// rinit's exit code paths.
+fn report(pipe: &OwnedFd, errno: Errno) -> ! {
+    let bytes = (errno as i32).to_ne_bytes();
+    // SAFETY: writing a 4-byte stack buffer to an open pipe; _exit is the
+    // async-signal-safe way out of a forked child.
+    unsafe {
+        libc::write(pipe.as_raw_fd(), bytes.as_ptr().cast(), bytes.len());
+        libc::_exit(127)
+    }
+}
+
+/// In rinit: None when exec succeeded (EOF), else the child's errno.
+fn read_report(pipe: &OwnedFd) -> Option<Errno> {
+    let mut bytes = [0u8; 4];
+    loop {
+        match unistd::read(pipe, &mut bytes) {
+            Ok(4) => return Some(Errno::from_raw(i32::from_ne_bytes(bytes))),
+            Err(Errno::EINTR) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Whether rinit's process group is the foreground group of the terminal on
+/// stdin: only then does the child take the foreground (a background rinit
+/// must not steal it).
+pub fn owns_foreground() -> bool {
+    matches!(unistd::tcgetpgrp(io::stdin()), Ok(pgrp) if pgrp == unistd::getpgrp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_with_a_slash_is_not_searched() {
+        let found = candidates(b"./app", b"/bin:/usr/bin");
+        assert_eq!(found, [CString::new("./app").unwrap()]);
+    }
+
+    #[test]
+    fn a_bare_name_is_tried_in_each_path_directory_in_order() {
+        let found = candidates(b"app", b"/a::/b");
+        let expected: Vec<_> = ["/a/app", "./app", "/b/app"]
+            .iter()
+            .map(|p| CString::new(*p).unwrap())
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn an_empty_name_has_nowhere_to_be() {
+        assert!(candidates(b"", b"/bin").is_empty());
+    }
+}

@@ -1,0 +1,269 @@
+//! rinit-testkit: small programs the integration tests run under rinit.
+//!
+//!   record [--fork] [--exit-on SIG]   print "LABEL SIGNAME" for every signal
+//!   rtcount SIG N                     count SIG until N arrived, print "count N"
+//!   orphans N [LINGER_MS]             leave N orphans to the parent, then
+//!                                     wait for them to be reaped; print "zombies N"
+//!   state                             print SigBlk, SigIgn and open fds
+//!   tty                               read a line, then wait for SIGINT
+//!   sleep SECS                        sleep, ignoring nothing
+//!
+//! Every program prints "ready" once it is set up, so tests know when to act.
+
+use std::ffi::CString;
+use std::io::{self, BufRead, Write};
+use std::time::{Duration, Instant};
+use std::{env, fs, mem, process, ptr, thread};
+
+fn main() {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["record", rest @ ..] => record(rest),
+        ["rtcount", sig, n] => rtcount(parse_signal(sig), n.parse().unwrap()),
+        ["orphans", n] => orphans(n.parse().unwrap(), 0),
+        ["orphans", n, linger] => orphans(n.parse().unwrap(), linger.parse().unwrap()),
+        ["state"] => state(),
+        ["tty"] => tty(),
+        ["sleep", secs] => {
+            say("ready");
+            thread::sleep(Duration::from_secs_f64(secs.parse().unwrap()));
+        }
+        _ => {
+            eprintln!("rinit-testkit: unknown program {words:?}");
+            process::exit(64);
+        }
+    }
+}
+
+fn say(line: &str) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Signals a recorder can see: all but KILL, STOP and the fault signals,
+/// and CHLD, which its own grandchild would raise.
+fn recordable() -> Vec<i32> {
+    let faults = [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGFPE,
+        libc::SIGTRAP,
+        libc::SIGSYS,
+    ];
+    (1..=31)
+        .filter(|&n| {
+            n != libc::SIGKILL && n != libc::SIGSTOP && n != libc::SIGCHLD && !faults.contains(&n)
+        })
+        .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
+        .collect()
+}
+
+fn block(signals: &[i32]) -> libc::sigset_t {
+    unsafe {
+        let mut set: libc::sigset_t = mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in signals {
+            libc::sigaddset(&mut set, s);
+        }
+        assert_eq!(libc::sigprocmask(libc::SIG_BLOCK, &set, ptr::null_mut()), 0);
+        set
+    }
+}
+
+fn name(sig: i32) -> String {
+    let rtmin = libc::SIGRTMIN();
+    if sig >= rtmin {
+        return format!("SIGRTMIN+{}", sig - rtmin);
+    }
+    let names = [
+        "", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV",
+        "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU",
+        "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+    ];
+    format!("SIG{}", names[sig as usize])
+}
+
+fn parse_signal(text: &str) -> i32 {
+    if let Ok(n) = text.parse() {
+        return n;
+    }
+    let t = text.trim_start_matches("SIG");
+    if let Some(off) = t.strip_prefix("RTMIN+") {
+        return libc::SIGRTMIN() + off.parse::<i32>().unwrap();
+    }
+    (1..32)
+        .find(|&n| name(n) == format!("SIG{t}"))
+        .expect("signal name")
+}
+
+/// Prints every signal it gets; with --fork a grandchild in the same process
+/// group records too ("child ..." and "grandchild ..." lines).
+fn record(rest: &[&str]) {
+    let fork = rest.contains(&"--fork");
+    let exit_on = rest
+        .iter()
+        .position(|w| *w == "--exit-on")
+        .map(|i| parse_signal(rest[i + 1]));
+    let set = block(&recordable());
+    let mut label = "child";
+    if fork {
+        match unsafe { libc::fork() } {
+            0 => label = "grandchild",
+            -1 => panic!("fork failed"),
+            _ => {}
+        }
+    }
+    say(&format!("{label} ready {}", process::id()));
+    loop {
+        let sig = unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+        if sig < 0 {
+            continue;
+        }
+        say(&format!("{label} {}", name(sig)));
+        if Some(sig) == exit_on {
+            process::exit(0);
+        }
+    }
+}
+
+/// Counts one (real-time) signal until `expected` arrived, then waits a
+/// moment for extras; prints "count N".
+fn rtcount(sig: i32, expected: usize) {
+    let set = block(&[sig]);
+    say("ready");
+    let mut count = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut quiet_until = None;
+    loop {
+        let timeout = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 50_000_000,
+        };
+        let got = unsafe { libc::sigtimedwait(&set, ptr::null_mut(), &timeout) };
+        if got == sig {
+            count += 1;
+            if count == expected {
+                quiet_until = Some(Instant::now() + Duration::from_millis(300));
+            }
+        }
+        let now = Instant::now();
+        if now > deadline || quiet_until.is_some_and(|q| now > q) {
+            break;
+        }
+    }
+    say(&format!("count {count}"));
+}
+
+/// Leaves `n` orphans behind: each intermediate child forks a grandchild
+/// and exits at once, so the grandchild goes to the nearest reaper (rinit).
+/// Then waits until every process the reaper adopted is gone.
+fn orphans(n: usize, linger_ms: u64) {
+    say("ready");
+    let reaper = unsafe { libc::getppid() };
+    for _ in 0..n {
+        match unsafe { libc::fork() } {
+            0 => {
+                if unsafe { libc::fork() } == 0 && linger_ms > 0 {
+                    thread::sleep(Duration::from_millis(linger_ms));
+                }
+                unsafe { libc::_exit(0) };
+            }
+            -1 => panic!("fork failed: {}", io::Error::last_os_error()),
+            pid => {
+                let mut status = 0;
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+            }
+        }
+    }
+    say("orphaned");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut zombies;
+    loop {
+        let (alive, dead) = adopted_by(reaper);
+        zombies = dead;
+        if alive + dead == 0 || Instant::now() > deadline {
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    say(&format!("zombies {zombies}"));
+}
+
+/// Counts the processes other than this one whose parent is `reaper`:
+/// (running, zombie).
+fn adopted_by(reaper: i32) -> (usize, usize) {
+    let me = process::id().to_string();
+    let (mut alive, mut dead) = (0, 0);
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) || pid == me {
+            continue;
+        }
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The command may hold spaces: fields after the last ')' are fixed.
+        let Some(after) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        if fields.get(1).and_then(|p| p.parse::<i32>().ok()) != Some(reaper) {
+            continue;
+        }
+        if fields.first() == Some(&"Z") {
+            dead += 1;
+        } else {
+            alive += 1;
+        }
+    }
+    (alive, dead)
+}
+
+/// Prints what the child was handed: masks from /proc/self/status and fds.
+fn state() {
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    for line in status.lines() {
+        if line.starts_with("SigBlk:") || line.starts_with("SigIgn:") {
+            say(line);
+        }
+    }
+    // read_dir holds one fd of its own while listing: leave it out.
+    let dir = CString::new("/proc/self/fd").unwrap();
+    let handle = unsafe { libc::opendir(dir.as_ptr()) };
+    let own = unsafe { libc::dirfd(handle) };
+    let mut fds = Vec::new();
+    loop {
+        let entry = unsafe { libc::readdir(handle) };
+        if entry.is_null() {
+            break;
+        }
+        let name = unsafe { std::ffi::CStr::from_ptr((*entry).d_name.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
+        if let Ok(fd) = name.parse::<i32>() {
+            if fd != own {
+                fds.push(fd.to_string());
+            }
+        }
+    }
+    unsafe { libc::closedir(handle) };
+    say(&format!("fds: {}", fds.join(" ")));
+    let args: Vec<String> = env::args().collect();
+    say(&format!("argc: {}", args.len()));
+}
+
+/// Checks it owns the terminal's foreground, reads a line, then waits for
+/// the SIGINT a Ctrl-C sends to the foreground group.
+fn tty() {
+    let set = block(&[libc::SIGINT]);
+    let foreground = unsafe { libc::tcgetpgrp(0) == libc::getpgrp() };
+    say(&format!("ready foreground={foreground}"));
+    let mut line = String::new();
+    io::stdin().lock().read_line(&mut line).unwrap();
+    say(&format!("read: {}", line.trim_end()));
+    let sig = unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+    say(&format!("got {}", name(sig)));
+}
