@@ -16,6 +16,10 @@
         clippy::indexing_slicing
     )
 )]
+// rinit's own C `main`: Rust's start-up code would set SIGPIPE to ignored,
+// reopen a closed stdin/stdout/stderr on /dev/null and install SIGSEGV
+// handlers, and the child must get exactly what rinit was given instead.
+#![cfg_attr(not(test), no_main)]
 
 mod log;
 mod options;
@@ -40,7 +44,15 @@ const USAGE: i32 = 2;
 const CANNOT_RUN: i32 = 126;
 const NOT_FOUND: i32 = 127;
 
-fn main() {
+#[cfg(not(test))]
+#[no_mangle]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    // std reads argv itself (glibc hands it over at load time).
+    start()
+}
+
+#[cfg_attr(test, allow(dead_code))]
+fn start() -> ! {
     let args: Vec<OsString> = std::env::args_os().collect();
     let settings = match options::parse(args.get(1..).unwrap_or_default(), |k| std::env::var_os(k))
     {

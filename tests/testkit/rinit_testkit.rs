@@ -4,18 +4,28 @@
 //!   rtcount SIG N                     count SIG until N arrived, print "count N"
 //!   orphans N [LINGER_MS]             leave N orphans to the parent, then
 //!                                     wait for them to be reaped; print "zombies N"
-//!   state                             print SigBlk, SigIgn and open fds
+//!   state [CODE]                      print SigBlk, SigIgn and open fds
 //!   tty                               read a line, then wait for SIGINT
 //!   sleep SECS                        sleep, ignoring nothing
 //!
 //! Every program prints "ready" once it is set up, so tests know when to act.
+
+// Like rinit, no Rust start-up code: `state` must show the signal
+// dispositions and fds it was handed, not SIGPIPE ignored by Rust's runtime.
+#![no_main]
 
 use std::ffi::CString;
 use std::io::{self, BufRead, Write};
 use std::time::{Duration, Instant};
 use std::{env, fs, mem, process, ptr, thread};
 
-fn main() {
+#[no_mangle]
+extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    run();
+    0
+}
+
+fn run() {
     let args: Vec<String> = env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
@@ -23,7 +33,8 @@ fn main() {
         ["rtcount", sig, n] => rtcount(parse_signal(sig), n.parse().unwrap()),
         ["orphans", n] => orphans(n.parse().unwrap(), 0),
         ["orphans", n, linger] => orphans(n.parse().unwrap(), linger.parse().unwrap()),
-        ["state"] => state(),
+        ["state"] => state(0),
+        ["state", code] => state(code.parse().unwrap()),
         ["tty"] => tty(),
         ["sleep", secs] => {
             say("ready");
@@ -223,7 +234,7 @@ fn adopted_by(reaper: i32) -> (usize, usize) {
 }
 
 /// Prints what the child was handed: masks from /proc/self/status and fds.
-fn state() {
+fn state(code: i32) {
     let status = fs::read_to_string("/proc/self/status").unwrap();
     for line in status.lines() {
         if line.starts_with("SigBlk:") || line.starts_with("SigIgn:") {
@@ -251,8 +262,7 @@ fn state() {
     }
     unsafe { libc::closedir(handle) };
     say(&format!("fds: {}", fds.join(" ")));
-    let args: Vec<String> = env::args().collect();
-    say(&format!("argc: {}", args.len()));
+    process::exit(code);
 }
 
 /// Checks it owns the terminal's foreground, reads a line, then waits for

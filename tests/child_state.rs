@@ -1,0 +1,79 @@
+//! The child gets exactly what rinit was handed: the signal mask, the
+//! ignored signals, the file descriptors; nothing of rinit's own.
+
+mod common;
+
+use common::{command, inherit_blocked, inherit_fd, inherit_ignored, Mode, Rinit, MODES, TESTKIT};
+
+fn mask(bits: &[i32]) -> String {
+    let value = bits.iter().fold(0u64, |m, &s| m | 1 << (s - 1));
+    format!("{value:016x}")
+}
+
+#[test]
+fn the_child_blocks_nothing_rinit_blocked() {
+    for mode in MODES {
+        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "state"]);
+        assert_eq!(
+            rinit.expect_out("SigBlk"),
+            format!("SigBlk:\t{}", mask(&[]))
+        );
+        assert_eq!(rinit.exit_code(), 0);
+    }
+}
+
+#[test]
+fn inherited_ignores_and_mask_reach_the_child() {
+    let mut cmd = command(Mode::Pid1, &["--", TESTKIT, "state"]);
+    inherit_ignored(&mut cmd, libc::SIGUSR2);
+    inherit_ignored(&mut cmd, libc::SIGHUP);
+    inherit_blocked(&mut cmd, libc::SIGWINCH);
+    let mut rinit = Rinit::spawn(Mode::Pid1, cmd);
+    assert_eq!(
+        rinit.expect_out("SigIgn"),
+        format!("SigIgn:\t{}", mask(&[libc::SIGHUP, libc::SIGUSR2]))
+    );
+    assert_eq!(
+        rinit.expect_out("SigBlk"),
+        format!("SigBlk:\t{}", mask(&[libc::SIGWINCH]))
+    );
+    assert_eq!(rinit.exit_code(), 0);
+}
+
+#[test]
+fn an_inherited_ignored_sigchld_stays_ignored_yet_rinit_gets_the_exit_status() {
+    // Straight from the test: unshare --fork would reset SIGCHLD on the way.
+    let mut cmd = std::process::Command::new(common::RINIT);
+    cmd.args(["--", TESTKIT, "state", "9"]);
+    common::clean_slate(&mut cmd);
+    inherit_ignored(&mut cmd, libc::SIGCHLD);
+    let (status, out, err) = common::run_with_deadline(cmd);
+    assert!(
+        out.contains(&format!("SigIgn:\t{}", mask(&[libc::SIGCHLD]))),
+        "{out}{err}"
+    );
+    assert_eq!(status, 9);
+}
+
+#[test]
+fn an_inherited_ignored_signal_is_still_relayed() {
+    let mut cmd = command(Mode::Pid1, &["--", TESTKIT, "record"]);
+    inherit_ignored(&mut cmd, libc::SIGUSR1);
+    let mut rinit = Rinit::spawn(Mode::Pid1, cmd);
+    rinit.expect_out("child ready");
+    rinit.signal(libc::SIGUSR1);
+    rinit.expect_out("child SIGUSR1");
+}
+
+#[test]
+fn the_child_sees_only_the_descriptors_rinit_was_given() {
+    for mode in MODES {
+        let mut rinit = Rinit::start(mode, &["-vv", "--", TESTKIT, "state"]);
+        assert_eq!(rinit.expect_out("fds:"), "fds: 0 1 2");
+        assert_eq!(rinit.exit_code(), 0);
+    }
+    let mut cmd = command(Mode::Pid1, &["-vv", "--", TESTKIT, "state"]);
+    inherit_fd(&mut cmd, 7);
+    let rinit = Rinit::spawn(Mode::Pid1, cmd);
+    assert_eq!(rinit.expect_out("fds:"), "fds: 0 1 2 7");
+}

@@ -1,0 +1,402 @@
+//! Helpers shared by the integration tests: run rinit as PID 1 of a new PID
+//! namespace or as a plain subreaper, watch its output, signal it, and read
+//! `/proc`.
+//!
+//! Everything a test starts lives inside a PID namespace of its own, under
+//! `unshare --kill-child`: when the test ends (or fails, or rinit hangs) the
+//! namespace's PID 1 is killed and the kernel takes every process in it.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub const RINIT: &str = env!("CARGO_BIN_EXE_rinit");
+pub const TESTKIT: &str = env!("CARGO_BIN_EXE_rinit-testkit");
+
+/// How long a test waits for something that should take milliseconds.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// rinit is PID 1 of a new PID namespace, as in a container.
+    Pid1,
+    /// rinit runs under another PID 1 (a shell) in a new namespace: the
+    /// laptop/CI case, where it registers as child subreaper.
+    Subreaper,
+}
+
+pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Subreaper];
+
+/// Lines a reader thread collected from one stream.
+#[derive(Clone, Default)]
+pub struct Lines(Arc<(Mutex<Vec<String>>, Condvar)>);
+
+impl Lines {
+    pub fn collect_from(self, stream: impl Read + Send + 'static) {
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stream);
+            let mut raw = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut raw), Ok(n) if n > 0) {
+                let line = String::from_utf8_lossy(&raw)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned();
+                raw.clear();
+                let (lines, ready) = &*self.0;
+                lines.lock().unwrap().push(line);
+                ready.notify_all();
+            }
+        });
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.0 .0.lock().unwrap().clone()
+    }
+
+    pub fn text(&self) -> String {
+        self.all().join("\n")
+    }
+
+    /// Waits until a line contains `needle`; returns it, or None at `timeout`.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        let (lines, ready) = &*self.0;
+        let mut guard = lines.lock().unwrap();
+        loop {
+            if let Some(line) = guard.iter().find(|l| l.contains(needle)) {
+                return Some(line.clone());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            guard = ready.wait_timeout(guard, left).unwrap().0;
+        }
+    }
+
+    pub fn count(&self, needle: &str) -> usize {
+        self.all().iter().filter(|l| l.contains(needle)).count()
+    }
+}
+
+/// A running rinit (and its namespace), killed with everything in it when
+/// dropped.
+pub struct Rinit {
+    pub mode: Mode,
+    child: Child,
+    pub out: Lines,
+    pub err: Lines,
+    pid: Option<i32>,
+    status: Option<ExitStatus>,
+}
+
+/// The command that runs `rinit ARGS` in `mode`, inside a fresh namespace.
+pub fn command(mode: Mode, args: &[&str]) -> Command {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.arg("--");
+    if mode == Mode::Subreaper {
+        // A shell holds PID 1 and waits; `; exit` keeps it from exec'ing rinit.
+        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
+    }
+    cmd.arg(RINIT).args(args);
+    clean_slate(&mut cmd);
+    cmd
+}
+
+/// Starts `cmd` the way an engine starts a container's first process: every
+/// signal at its default action, none blocked, only fds 0-2 open. The test
+/// process itself may have inherited otherwise; tests then add their own.
+pub fn clean_slate(cmd: &mut Command) {
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in 1..=64 {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                    // The raw system call: glibc refuses to touch 32 and 33.
+                    let default = [0usize; 4];
+                    libc::syscall(
+                        libc::SYS_rt_sigaction,
+                        sig,
+                        default.as_ptr(),
+                        std::ptr::null_mut::<u8>(),
+                        8,
+                    );
+                }
+            }
+            let empty = [0u64; 1];
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
+                libc::SIG_SETMASK,
+                empty.as_ptr(),
+                std::ptr::null_mut::<u8>(),
+                8,
+            );
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            Ok(())
+        });
+    }
+}
+
+impl Rinit {
+    pub fn start(mode: Mode, args: &[&str]) -> Rinit {
+        Rinit::spawn(mode, command(mode, args))
+    }
+
+    pub fn spawn(mode: Mode, mut cmd: Command) -> Rinit {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start unshare");
+        let (out, err) = (Lines::default(), Lines::default());
+        out.clone().collect_from(child.stdout.take().unwrap());
+        err.clone().collect_from(child.stderr.take().unwrap());
+        Rinit {
+            mode,
+            child,
+            out,
+            err,
+            pid: None,
+            status: None,
+        }
+    }
+
+    /// rinit's pid as seen from the test (outside its namespace).
+    pub fn pid(&mut self) -> i32 {
+        if let Some(pid) = self.pid {
+            return pid;
+        }
+        let root = self.child.id() as i32;
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(pid) = descendants(root)
+                .into_iter()
+                .find(|&p| comm(p).as_deref() == Some("rinit"))
+            {
+                self.pid = Some(pid);
+                return pid;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rinit never showed up\n{}",
+                self.report()
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn signal(&mut self, sig: i32) {
+        let pid = self.pid();
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
+    }
+
+    /// Waits for a stdout line containing `needle`, failing the test at PATIENCE.
+    pub fn expect_out(&self, needle: &str) -> String {
+        self.out
+            .wait_for(needle, PATIENCE)
+            .unwrap_or_else(|| panic!("no stdout line with {needle:?}\n{}", self.report()))
+    }
+
+    pub fn expect_err(&self, needle: &str) -> String {
+        self.err
+            .wait_for(needle, PATIENCE)
+            .unwrap_or_else(|| panic!("no stderr line with {needle:?}\n{}", self.report()))
+    }
+
+    /// Waits for rinit to exit; None if it is still running at `timeout`.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                self.status = Some(status);
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits for rinit's exit code, failing the test if it does not come.
+    pub fn exit_code(&mut self) -> i32 {
+        let status = self
+            .wait_timeout(PATIENCE)
+            .unwrap_or_else(|| panic!("rinit did not exit\n{}", self.report()));
+        // Give the reader threads a moment to drain the pipes.
+        thread::sleep(Duration::from_millis(20));
+        status
+            .code()
+            .unwrap_or_else(|| panic!("rinit ended by {status:?}\n{}", self.report()))
+    }
+
+    pub fn report(&self) -> String {
+        format!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            self.out.text(),
+            self.err.text()
+        )
+    }
+}
+
+impl Drop for Rinit {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            // unshare --kill-child takes the namespace's PID 1, and the kernel
+            // every other process in it.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs rinit directly, as a child of the test (subreaper mode, no
+/// namespace), for commands that end by themselves: (exit code, stdout, stderr).
+pub fn run_plain(args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(RINIT);
+    cmd.args(args).stdin(Stdio::null());
+    clean_slate(&mut cmd);
+    run_with_deadline(cmd)
+}
+
+/// Runs a command to completion under a deadline, killing it past PATIENCE.
+pub fn run_with_deadline(mut cmd: Command) -> (i32, String, String) {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so a runaway can be killed whole.
+    cmd.process_group(0);
+    let child = cmd.spawn().expect("spawn");
+    let pid = child.id() as i32;
+    let killer = thread::spawn(move || {
+        thread::sleep(PATIENCE);
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    });
+    let output = child.wait_with_output().expect("wait");
+    drop(killer);
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The command name of a process.
+pub fn comm(pid: i32) -> Option<String> {
+    fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim_end().to_owned())
+}
+
+/// A field of /proc/PID/status, e.g. "voluntary_ctxt_switches".
+pub fn status_field(pid: i32, field: &str) -> Option<String> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix(field)?
+            .strip_prefix(':')
+            .map(|v| v.trim().to_owned())
+    })
+}
+
+/// Every process below `root`, from the parent links in /proc.
+pub fn descendants(root: i32) -> Vec<i32> {
+    let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((_, after)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let mut found = Vec::new();
+    let mut todo = vec![root];
+    while let Some(pid) = todo.pop() {
+        for &child in children.get(&pid).map(Vec::as_slice).unwrap_or_default() {
+            found.push(child);
+            todo.push(child);
+        }
+    }
+    found
+}
+
+/// Standard signals rinit relays and a recorder can catch: 1-31 but KILL,
+/// STOP, CHLD and the fault signals.
+pub fn relayed_standard_signals() -> Vec<i32> {
+    let faults = [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGFPE,
+        libc::SIGTRAP,
+        libc::SIGSYS,
+    ];
+    (1..=31)
+        .filter(|&n| {
+            ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(&n) && !faults.contains(&n)
+        })
+        .collect()
+}
+
+/// Makes `cmd` start with `sig` ignored, as an inherited SIG_IGN.
+pub fn inherit_ignored(cmd: &mut Command, sig: i32) {
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(sig, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+}
+
+/// Makes `cmd` start with `sig` blocked.
+pub fn inherit_blocked(cmd: &mut Command, sig: i32) {
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, sig);
+            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+}
+
+/// Hands `cmd` an extra open descriptor, `fd`, that is not close-on-exec.
+pub fn inherit_fd(cmd: &mut Command, fd: i32) {
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::dup2(0, fd);
+            Ok(())
+        });
+    }
+}
+
+/// Waits for `child` to exit, killing it (and, through unshare --kill-child,
+/// its namespace) past PATIENCE: its exit code, None if it had to be killed.
+pub fn wait_or_kill(child: &mut Child) -> Option<i32> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}

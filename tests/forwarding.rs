@@ -1,0 +1,189 @@
+//! Signals sent to rinit reach the command: every one, to its whole process
+//! group by default, rewritten or dropped as `-r` says, real-time ones as
+//! often as they were sent.
+
+mod common;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{comm, descendants, Mode, Rinit, MODES, TESTKIT};
+
+fn wait_for_process(rinit: &mut Rinit, name: &str) {
+    let root = rinit.pid();
+    let deadline = Instant::now() + common::PATIENCE;
+    while !descendants(root)
+        .iter()
+        .any(|&p| comm(p).as_deref() == Some(name))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "{name} never started\n{}",
+            rinit.report()
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn sigterm_stops_a_shell_wrapped_app_at_once_as_pid_1() {
+    let mut rinit = Rinit::start(Mode::Pid1, &["--", "sh", "-c", "sleep 1000; echo after"]);
+    wait_for_process(&mut rinit, "sleep");
+    rinit.signal(libc::SIGTERM);
+    let status = rinit.wait_timeout(Duration::from_secs(2));
+    assert!(
+        status.is_some(),
+        "still running 2 s after SIGTERM\n{}",
+        rinit.report()
+    );
+    assert_eq!(rinit.exit_code(), 143);
+    assert!(!rinit.out.text().contains("after"));
+}
+
+#[test]
+fn control_a_bare_shell_as_pid_1_never_sees_sigterm() {
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+    if !common::is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--", "sh", "-c", "sleep 1000; echo after"]);
+    let mut shell = Rinit::spawn(Mode::Pid1, cmd);
+    let root = std::process::id() as i32;
+    let deadline = Instant::now() + common::PATIENCE;
+    let sh = loop {
+        let found = descendants(root).into_iter().find(|&p| {
+            comm(p).as_deref() == Some("sh")
+                && descendants(p)
+                    .iter()
+                    .any(|&c| comm(c).as_deref() == Some("sleep"))
+        });
+        if let Some(sh) = found {
+            break sh;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the shell never started its sleep"
+        );
+        thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(unsafe { libc::kill(sh, libc::SIGTERM) }, 0);
+    assert!(
+        shell.wait_timeout(Duration::from_secs(1)).is_none(),
+        "a shell as PID 1 obeyed SIGTERM"
+    );
+}
+
+#[test]
+fn every_relayed_standard_signal_reaches_a_trapping_child() {
+    for mode in MODES {
+        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "record"]);
+        rinit.expect_out("child ready");
+        for sig in common::relayed_standard_signals() {
+            rinit.signal(sig);
+            let name = signal_name(sig);
+            rinit.expect_out(&format!("child {name}"));
+        }
+    }
+}
+
+#[test]
+fn real_time_signals_arrive_as_often_as_they_were_sent() {
+    let sig = libc::SIGRTMIN() + 1;
+    for mode in MODES {
+        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "rtcount", &sig.to_string(), "1000"]);
+        rinit.expect_out("ready");
+        for _ in 0..1000 {
+            rinit.signal(sig);
+        }
+        let line = rinit.expect_out("count");
+        assert_eq!(line, "count 1000", "{mode:?}");
+    }
+}
+
+#[test]
+fn signals_reach_the_whole_process_group_by_default() {
+    for mode in MODES {
+        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "record", "--fork"]);
+        rinit.expect_out("child ready");
+        rinit.expect_out("grandchild ready");
+        rinit.signal(libc::SIGUSR1);
+        rinit.expect_out("child SIGUSR1");
+        rinit.expect_out("grandchild SIGUSR1");
+    }
+}
+
+#[test]
+fn single_child_reaches_only_the_child() {
+    for flag in ["-c", "--single-child"] {
+        let mut rinit = Rinit::start(Mode::Pid1, &["-v", flag, "--", TESTKIT, "record", "--fork"]);
+        rinit.expect_out("child ready");
+        let grandchild: i32 = rinit
+            .expect_out("grandchild ready")
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        rinit.signal(libc::SIGUSR1);
+        rinit.expect_out("child SIGUSR1");
+        rinit.expect_err("forwarded to child");
+        // Had USR1 reached the grandchild, it would be recorded before USR2:
+        // lower-numbered pending signals are taken first.
+        let host_grandchild = descendants(rinit.pid())
+            .into_iter()
+            .find(|&p| {
+                common::status_field(p, "NSpid")
+                    .is_some_and(|ns| ns.ends_with(&format!("\t{grandchild}")))
+            })
+            .expect("grandchild's host pid");
+        assert_eq!(unsafe { libc::kill(host_grandchild, libc::SIGUSR2) }, 0);
+        rinit.expect_out("grandchild SIGUSR2");
+        assert_eq!(
+            rinit.out.count("grandchild SIGUSR1"),
+            0,
+            "{}",
+            rinit.report()
+        );
+    }
+}
+
+#[test]
+fn rewrite_relays_a_signal_as_another_by_name_or_number() {
+    for rule in ["USR1:USR2", "sigusr1:SIGUSR2", "10:12"] {
+        let mut rinit = Rinit::start(Mode::Pid1, &["-r", rule, "--", TESTKIT, "record"]);
+        rinit.expect_out("child ready");
+        rinit.signal(libc::SIGUSR1);
+        rinit.expect_out("child SIGUSR2");
+        assert_eq!(rinit.out.count("child SIGUSR1"), 0, "{rule}");
+    }
+    let rtmin3 = libc::SIGRTMIN() + 3;
+    let mut rinit = Rinit::start(
+        Mode::Subreaper,
+        &["--rewrite", "RTMIN+3:HUP", "--", TESTKIT, "record"],
+    );
+    rinit.expect_out("child ready");
+    rinit.signal(rtmin3);
+    rinit.expect_out("child SIGHUP");
+}
+
+#[test]
+fn rewrite_to_zero_drops_the_signal() {
+    let mut rinit = Rinit::start(Mode::Pid1, &["-v", "-r", "TERM:0", "--", TESTKIT, "record"]);
+    rinit.expect_out("child ready");
+    rinit.signal(libc::SIGTERM);
+    rinit.expect_err("SIGTERM from outside the PID namespace (uid 0): dropped");
+    // Anything relayed after the drop arrives; the dropped one never does.
+    rinit.signal(libc::SIGUSR1);
+    rinit.expect_out("child SIGUSR1");
+    assert_eq!(rinit.out.count("SIGTERM"), 0, "{}", rinit.report());
+}
+
+pub fn signal_name(sig: i32) -> String {
+    let names = [
+        "", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV",
+        "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU",
+        "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+    ];
+    format!("SIG{}", names[sig as usize])
+}

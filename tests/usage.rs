@@ -1,0 +1,72 @@
+//! The command line: options end at the command, bad input is one line and
+//! exit status 2, help and version go to stdout.
+
+mod common;
+
+use common::{run_plain, TESTKIT};
+
+#[test]
+fn usage_errors_are_one_line_naming_the_problem_and_exit_2() {
+    let cases: [(&[&str], &str); 8] = [
+        (&[], "no command"),
+        (&["-v"], "no command"),
+        (&["--"], "no command"),
+        (&["-x", "true"], "'-x'"),
+        (&["--frobnicate", "true"], "'--frobnicate'"),
+        (&["-r", "TERM", "true"], "--rewrite 'TERM'"),
+        (&["-r", "NOPE:TERM", "true"], "unknown signal"),
+        (&["-r"], "needs a value"),
+    ];
+    for (args, problem) in cases {
+        let (status, out, err) = run_plain(args);
+        assert_eq!(status, 2, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("[rinit] ") && err.contains(problem) && err.contains("--help"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_verbosity_in_the_environment_is_a_usage_error() {
+    let mut cmd = std::process::Command::new(common::RINIT);
+    cmd.args(["--", "true"]).env("RINIT_VERBOSITY", "loud");
+    let (status, _, err) = common::run_with_deadline(cmd);
+    assert_eq!(status, 2);
+    assert!(err.contains("RINIT_VERBOSITY"), "{err}");
+}
+
+#[test]
+fn options_after_the_command_belong_to_the_command() {
+    let (status, out, err) = run_plain(&["sh", "-c", "echo \"$@\"", "sh", "-v", "--help"]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(out, "-v --help\n");
+    assert!(err.is_empty(), "rinit took the command's -v: {err}");
+}
+
+#[test]
+fn help_and_version_go_to_stdout_and_exit_0() {
+    for flag in ["-h", "--help"] {
+        let (status, out, err) = run_plain(&[flag]);
+        assert_eq!(status, 0);
+        assert!(out.contains("Usage: rinit") && out.contains("--rewrite") && err.is_empty());
+    }
+    for flag in ["-V", "--version"] {
+        let (status, out, _) = run_plain(&[flag]);
+        assert_eq!(status, 0);
+        assert_eq!(out, format!("rinit {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn argv_bytes_reach_the_command_untouched() {
+    use std::os::unix::ffi::OsStrExt;
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff\xfe \"quoted\" $HOME *");
+    let mut cmd = std::process::Command::new(common::RINIT);
+    cmd.args(["--", "printf", "%s"]).arg(odd);
+    let output = cmd.output().unwrap();
+    assert_eq!(output.stdout, odd.as_bytes());
+    let _ = TESTKIT;
+}
