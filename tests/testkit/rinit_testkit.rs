@@ -2,8 +2,9 @@
 //!
 //!   record [--fork] [--exit-on SIG]   print "LABEL SIGNAME" for every signal
 //!   rtcount SIG N                     count SIG until N arrived, print "count N"
-//!   orphans N [LINGER_MS]             leave N orphans to the parent, then
-//!                                     wait for them to be reaped; print "zombies N"
+//!   orphans N [LINGER_MS]             leave N orphans to the parent, check it
+//!                                     adopted them ("misparented N"), wait for
+//!                                     them to be reaped ("zombies N")
 //!   state [CODE]                      print SigBlk, SigIgn and open fds
 //!   tty                               read a line, then wait for SIGINT
 //!   sleep SECS                        sleep, ignoring nothing
@@ -169,16 +170,32 @@ fn rtcount(sig: i32, expected: usize) {
 }
 
 /// Leaves `n` orphans behind: each intermediate child forks a grandchild
-/// and exits at once, so the grandchild goes to the nearest reaper (rinit).
-/// Then waits until every process the reaper adopted is gone.
+/// and exits at once, so the grandchild goes to the nearest reaper, which
+/// must be this program's parent (rinit). Each orphan checks who adopted it
+/// and reports a wrong parent over a pipe; EOF on that pipe means every
+/// orphan has exited. Prints "misparented N", then waits until the reaper
+/// has collected them all and prints "zombies N" (zombies still left).
 fn orphans(n: usize, linger_ms: u64) {
     say("ready");
     let reaper = unsafe { libc::getppid() };
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (report_read, report_write) = (fds[0], fds[1]);
     for _ in 0..n {
         match unsafe { libc::fork() } {
             0 => {
-                if unsafe { libc::fork() } == 0 && linger_ms > 0 {
-                    thread::sleep(Duration::from_millis(linger_ms));
+                if unsafe { libc::fork() } == 0 {
+                    unsafe { libc::close(report_read) };
+                    let first = unsafe { libc::getppid() };
+                    while first != reaper && unsafe { libc::getppid() } == first {
+                        thread::yield_now();
+                    }
+                    if unsafe { libc::getppid() } != reaper {
+                        unsafe { libc::write(report_write, b"x".as_ptr().cast(), 1) };
+                    }
+                    if linger_ms > 0 {
+                        thread::sleep(Duration::from_millis(linger_ms));
+                    }
                 }
                 unsafe { libc::_exit(0) };
             }
@@ -190,6 +207,17 @@ fn orphans(n: usize, linger_ms: u64) {
         }
     }
     say("orphaned");
+    unsafe { libc::close(report_write) };
+    let mut misparented = 0;
+    let mut buf = [0u8; 256];
+    loop {
+        let got = unsafe { libc::read(report_read, buf.as_mut_ptr().cast(), buf.len()) };
+        if got <= 0 {
+            break;
+        }
+        misparented += got as usize;
+    }
+    say(&format!("misparented {misparented}"));
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut zombies;
     loop {
