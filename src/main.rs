@@ -3,7 +3,8 @@
 //! Its life: read the options; block every relayable signal (before the
 //! child exists, so none is lost); become child subreaper unless PID 1;
 //! start the command in its own process group; relay signals and reap
-//! children until the command exits; exit with the command's status.
+//! children until the command exits; drain what it left behind (SIGTERM,
+//! a grace period, SIGKILL); exit with the command's status.
 
 // PID 1 must never panic: no unwrap, expect, panic or unchecked index
 // outside tests.
@@ -21,10 +22,13 @@
 // handlers, and the child must get exactly what rinit was given instead.
 #![cfg_attr(not(test), no_main)]
 
+mod drain;
+mod duration;
 mod log;
 mod options;
 mod procfs;
 mod reap;
+mod relay;
 mod signal;
 mod signals;
 mod spawn;
@@ -34,10 +38,13 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::exit;
 
+use drain::Drain;
 use log::{info, warning, Level, Log};
 use options::{Request, Settings};
+use relay::{Relay, Target};
 use signals::Signals;
 use spawn::{Command, SpawnError};
+use supervise::Supervisor;
 
 /// Exit statuses of rinit's own failures, as shells use them.
 const USAGE: i32 = 2;
@@ -108,9 +115,25 @@ fn run(settings: &Settings, log: &Log) -> i32 {
         }
     };
     info!(log, "started '{shown}' as pid {child}");
-    supervise::Supervisor::new(log, settings, signals, child)
-        .run()
-        .status()
+    let relay = Relay {
+        log,
+        rewrites: &settings.rewrites,
+        // The command leads its own process group: its pid is the group's id.
+        target: if settings.single_child {
+            Target::Child(child)
+        } else {
+            Target::Group(child)
+        },
+    };
+    let exit = Supervisor::new(log, settings, &signals, &relay, child).run();
+    let drain = Drain {
+        log,
+        signals: &signals,
+        relay: &relay,
+        group: child,
+        grace: settings.grace,
+    };
+    drain.run(exit).status()
 }
 
 /// Help and version go to stdout; a closed stdout is no reason to fail.

@@ -6,6 +6,9 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
+use std::time::Duration;
+
+use crate::duration;
 use crate::log::Level;
 use crate::signal::Signal;
 
@@ -16,8 +19,17 @@ pub struct Settings {
     /// Relay signals to the child alone, not to its process group.
     pub single_child: bool,
     pub rewrites: Rewrites,
+    /// After the command exits, how long what is left gets between SIGTERM
+    /// and SIGKILL; zero exits at once.
+    pub grace: Duration,
+    /// How long the command gets after a terminating signal before SIGKILL.
+    pub kill_after: Option<Duration>,
+    /// How long a SIGTERM is held before it is forwarded.
+    pub stop_delay: Option<Duration>,
     pub command: Vec<OsString>,
 }
+
+const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
 /// What the command line asks for.
 #[derive(Debug)]
@@ -66,17 +78,23 @@ enum Opt {
     Verbose,
     SingleChild,
     Rewrite,
+    Grace,
+    KillAfter,
+    StopDelay,
     Help,
     Version,
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(u8, &str, Opt, bool); 5] = [
-    (b'v', "verbose", Opt::Verbose, false),
-    (b'c', "single-child", Opt::SingleChild, false),
-    (b'r', "rewrite", Opt::Rewrite, true),
-    (b'h', "help", Opt::Help, false),
-    (b'V', "version", Opt::Version, false),
+const OPTIONS: [(Option<u8>, &str, Opt, bool); 8] = [
+    (Some(b'v'), "verbose", Opt::Verbose, false),
+    (Some(b'c'), "single-child", Opt::SingleChild, false),
+    (Some(b'r'), "rewrite", Opt::Rewrite, true),
+    (None, "grace", Opt::Grace, true),
+    (None, "kill-after", Opt::KillAfter, true),
+    (None, "stop-delay", Opt::StopDelay, true),
+    (Some(b'h'), "help", Opt::Help, false),
+    (Some(b'V'), "version", Opt::Version, false),
 ];
 
 /// Parses rinit's arguments (without argv[0]) and its environment.
@@ -87,6 +105,7 @@ pub fn parse(
     let mut verbose = 0u32;
     let mut single_child = false;
     let mut rewrites = Rewrites::default();
+    let (mut grace, mut kill_after, mut stop_delay) = (None, None, None);
     let mut words = args.iter();
     let mut command = Vec::new();
 
@@ -109,6 +128,13 @@ pub fn parse(
                 Opt::Verbose => verbose += 1,
                 Opt::SingleChild => single_child = true,
                 Opt::Rewrite => rewrites.add(&text(value.unwrap_or_default(), "--rewrite")?)?,
+                Opt::Grace => grace = Some(time(value.unwrap_or_default(), "--grace")?),
+                Opt::KillAfter => {
+                    kill_after = Some(time(value.unwrap_or_default(), "--kill-after")?)
+                }
+                Opt::StopDelay => {
+                    stop_delay = Some(time(value.unwrap_or_default(), "--stop-delay")?)
+                }
                 Opt::Help => return Ok(Request::Help),
                 Opt::Version => return Ok(Request::Version),
             }
@@ -126,10 +152,19 @@ pub fn parse(
             Some(value) => Level::from_count(number(&value, "RINIT_VERBOSITY")?),
         }
     };
+    // Options win over the environment.
+    let from_env = |name: &str| env(name).map(|value| time(&value, name)).transpose();
+    let grace = grace.or(from_env("RINIT_GRACE")?).unwrap_or(DEFAULT_GRACE);
+    let kill_after = kill_after.or(from_env("RINIT_KILL_AFTER")?);
+    let stop_delay = stop_delay.or(from_env("RINIT_STOP_DELAY")?);
     Ok(Request::Run(Settings {
         verbosity,
         single_child,
         rewrites,
+        grace,
+        // Zero means off: no deadline at all.
+        kill_after: kill_after.filter(|d| !d.is_zero()),
+        stop_delay: stop_delay.filter(|d| !d.is_zero()),
         command,
     }))
 }
@@ -171,7 +206,8 @@ fn short_options<'a>(
 ) -> Result<Vec<(Opt, Option<&'a OsStr>)>, UsageError> {
     let mut found = Vec::new();
     for (i, &letter) in cluster.iter().enumerate() {
-        let Some(&(short, _, opt, takes_value)) = OPTIONS.iter().find(|(s, _, _, _)| *s == letter)
+        let Some(&(_, _, opt, takes_value)) =
+            OPTIONS.iter().find(|(s, _, _, _)| *s == Some(letter))
         else {
             let shown = String::from_utf8_lossy(&[letter]).into_owned();
             return Err(UsageError(format!("unknown option '-{shown}'")));
@@ -187,7 +223,7 @@ fn short_options<'a>(
             Some(OsStr::from_bytes(rest))
         };
         let value = value
-            .ok_or_else(|| UsageError(format!("option '-{}' needs a value", short as char)))?;
+            .ok_or_else(|| UsageError(format!("option '-{}' needs a value", letter as char)))?;
         found.push((opt, Some(value)));
         break;
     }
@@ -199,6 +235,15 @@ fn text(value: &OsStr, what: &str) -> Result<String, UsageError> {
         .to_str()
         .map(str::to_owned)
         .ok_or_else(|| UsageError(format!("{what}: value is not valid UTF-8")))
+}
+
+fn time(value: &OsStr, what: &str) -> Result<Duration, UsageError> {
+    let shown = value.to_string_lossy();
+    duration::parse(&shown).ok_or_else(|| {
+        UsageError(format!(
+            "{what}: '{shown}' is not a duration (like 500ms, 5s, 2m or 5)"
+        ))
+    })
 }
 
 fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
@@ -222,11 +267,21 @@ Options (they end at '--' or at the first word that is not one):
   -c, --single-child       relay signals to COMMAND alone, not its group
   -r, --rewrite FROM:TO    relay signal FROM as TO (TO = 0 drops it);
                            names (TERM, SIGTERM, RTMIN+3) or numbers; repeatable
+      --grace TIME         when COMMAND exits, give what it left behind TIME
+                           between SIGTERM and SIGKILL (default 5s; 0: none)
+      --kill-after TIME    SIGKILL COMMAND's group TIME after a SIGTERM, SIGINT
+                           or SIGQUIT went to it and it still runs (default off)
+      --stop-delay TIME    hold a SIGTERM TIME before forwarding it, so load
+                           balancers stop sending traffic first (default off)
   -h, --help               show this help
   -V, --version            show rinit's version
 
 Environment:
   RINIT_VERBOSITY=N        verbosity when no -v is given (0, 1, 2)
+  RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY
+                           the same as the options, which win over them
+
+TIME is 500ms, 5s, 2m or plain seconds.
 
 Exit status: COMMAND's; 126 when it cannot be run, 127 when it is not found,
 2 for a usage error.
@@ -333,6 +388,39 @@ mod tests {
             parse(&words("-- -h"), |_| None),
             Ok(Request::Run(_))
         ));
+    }
+
+    #[test]
+    fn durations_from_options_or_environment() {
+        let s = run("--grace 2s --kill-after=500ms --stop-delay 1 x").unwrap();
+        assert_eq!(s.grace, Duration::from_secs(2));
+        assert_eq!(s.kill_after, Some(Duration::from_millis(500)));
+        assert_eq!(s.stop_delay, Some(Duration::from_secs(1)));
+        let s = run("x").unwrap();
+        assert_eq!(
+            (s.grace, s.kill_after, s.stop_delay),
+            (DEFAULT_GRACE, None, None)
+        );
+        let env = |k: &str| match k {
+            "RINIT_GRACE" => Some(OsString::from("0")),
+            "RINIT_KILL_AFTER" => Some(OsString::from("2m")),
+            "RINIT_STOP_DELAY" => Some(OsString::from("0")),
+            _ => None,
+        };
+        let Ok(Request::Run(s)) = parse(&words("--grace 3 x"), env) else {
+            panic!()
+        };
+        assert_eq!(s.grace, Duration::from_secs(3));
+        assert_eq!(s.kill_after, Some(Duration::from_secs(120)));
+        assert_eq!(s.stop_delay, None);
+        assert!(error("--grace soon x").contains("--grace: 'soon' is not a duration"));
+        assert!(error("--kill-after -1s x").contains("--kill-after"));
+        assert!(error("--grace").contains("needs a value"));
+        let bad = |k: &str| (k == "RINIT_STOP_DELAY").then(|| OsString::from("5h"));
+        assert!(parse(&words("x"), bad)
+            .unwrap_err()
+            .0
+            .contains("RINIT_STOP_DELAY"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 
 use nix::unistd::Pid;
 
+use crate::log::{debug, info, Log};
 use crate::signal::Signal;
 
 /// How a process ended.
@@ -50,7 +51,7 @@ impl fmt::Display for Exit {
 }
 
 /// One step of a reaping pass.
-pub enum Reap {
+enum Reap {
     Reaped(Pid, Exit),
     /// Children remain, none has exited yet.
     Running,
@@ -59,7 +60,7 @@ pub enum Reap {
 }
 
 /// Collects one exited child, if any, without waiting.
-pub fn reap_one() -> Reap {
+fn reap_one() -> Reap {
     loop {
         let mut status = 0;
         // SAFETY: `status` is a live int for the kernel to fill in.
@@ -73,6 +74,60 @@ pub fn reap_one() -> Reap {
                 // Stopped or continued: only reported when asked, never here.
                 None => continue,
             },
+        }
+    }
+}
+
+/// What a reaping pass found.
+pub struct Pass {
+    /// How the main child ended, if it was among the reaped.
+    pub main_exit: Option<Exit>,
+    /// Whether rinit still has children (running ones).
+    pub children_left: bool,
+}
+
+/// Reaps every exited child, logging each; `main` is the command's pid.
+pub fn pass(log: &Log, main: Pid) -> Pass {
+    let mut main_exit = None;
+    loop {
+        match reap_one() {
+            Reap::Reaped(pid, exit) if pid == main => {
+                info!(log, "child {pid} {exit}");
+                main_exit = Some(exit);
+            }
+            Reap::Reaped(pid, exit) => debug!(log, "reaped process {pid}, which {exit}"),
+            Reap::Running => {
+                return Pass {
+                    main_exit,
+                    children_left: true,
+                }
+            }
+            Reap::NoChildren => {
+                return Pass {
+                    main_exit,
+                    children_left: false,
+                }
+            }
+        }
+    }
+}
+
+/// The fallback when signals cannot be read: wait for the command directly.
+pub fn wait_for(main: Pid) -> Exit {
+    loop {
+        let mut status = 0;
+        // SAFETY: `status` is a live int for the kernel to fill in.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        match pid {
+            -1 if nix::errno::Errno::last() == nix::errno::Errno::EINTR => {}
+            // No child at all: nothing will ever report the command's end.
+            -1 => return Exit::Code(1),
+            pid if pid == main.as_raw() => {
+                if let Some(exit) = exit_of(status) {
+                    return exit;
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -56,11 +56,12 @@ const FAULTS: [c_int; 6] = [
     libc::SIGSYS,
 ];
 
-#[cfg(test)]
+pub const INT: Signal = Signal(libc::SIGINT);
+pub const QUIT: Signal = Signal(libc::SIGQUIT);
 pub const KILL: Signal = Signal(libc::SIGKILL);
-#[cfg(test)]
 pub const TERM: Signal = Signal(libc::SIGTERM);
 pub const CHLD: Signal = Signal(libc::SIGCHLD);
+pub const CONT: Signal = Signal(libc::SIGCONT);
 
 /// The first real-time signal as the C library sees it: glibc keeps the two
 /// below it for its threads, so `RTMIN` here is what `kill -l` calls RTMIN.

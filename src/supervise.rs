@@ -1,80 +1,81 @@
-//! The loop rinit lives in once the child runs: relay signals, reap
-//! children, and return the main child's exit.
+//! The loop rinit lives in while the command runs: relay signals, reap
+//! children, keep the stop deadlines (`--stop-delay`, `--kill-after`, the
+//! stuck-shutdown report), and return the command's exit.
+//!
+//! A deadline exists only while a stop is under way: otherwise the loop
+//! waits for signals with no timeout and an idle rinit never wakes up.
 
-use std::fmt;
+use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
-use crate::log::{debug, info, warning, Log};
+use crate::log::{info, warning, Log};
 use crate::options::Settings;
-use crate::procfs;
-use crate::reap::{self, Exit, Reap};
+use crate::procfs::{self, List};
+use crate::reap::{self, Exit};
+use crate::relay::{self, Relay};
 use crate::signal::{self, Signal};
 use crate::signals::{self, Received, Signals};
 
-/// Where relayed signals go.
-#[derive(Clone, Copy)]
-enum Target {
-    Group(Pid),
-    Child(Pid),
-}
-
-impl Target {
-    fn kill_arg(self) -> libc::pid_t {
-        match self {
-            // kill(-pgid) reaches every member, even after the leader died.
-            Target::Group(pgid) => -pgid.as_raw(),
-            Target::Child(pid) => pid.as_raw(),
-        }
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Group(pgid) => write!(f, "group {pgid}"),
-            Target::Child(pid) => write!(f, "child {pid}"),
-        }
-    }
-}
+/// The first stuck-shutdown report comes this long after a terminating
+/// signal went to the command, later ones this far apart.
+const FIRST_REPORT: Duration = Duration::from_secs(5);
+const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 pub struct Supervisor<'a> {
     log: &'a Log,
     settings: &'a Settings,
-    signals: Signals,
+    signals: &'a Signals,
+    relay: &'a Relay<'a>,
     child: Pid,
-    target: Target,
+    /// `--stop-delay`: a SIGTERM held back, and when it goes out.
+    held_term: Option<(Received, Instant)>,
+    /// Set once a terminating signal went to the command.
+    stopping: Option<Stopping>,
+}
+
+/// The deadlines that follow a terminating signal.
+struct Stopping {
+    signal: Signal,
+    since: Instant,
+    kill_at: Option<Instant>,
+    report_at: Option<Instant>,
 }
 
 impl<'a> Supervisor<'a> {
-    pub fn new(log: &'a Log, settings: &'a Settings, signals: Signals, child: Pid) -> Self {
-        // The child leads its own process group, so its pid is the group's id.
-        let target = if settings.single_child {
-            Target::Child(child)
-        } else {
-            Target::Group(child)
-        };
+    pub fn new(
+        log: &'a Log,
+        settings: &'a Settings,
+        signals: &'a Signals,
+        relay: &'a Relay<'a>,
+        child: Pid,
+    ) -> Self {
         Supervisor {
             log,
             settings,
             signals,
+            relay,
             child,
-            target,
+            held_term: None,
+            stopping: None,
         }
     }
 
-    /// Runs until the main child has exited, and returns how it ended.
-    pub fn run(self) -> Exit {
+    /// Runs until the command has exited, and returns how it ended.
+    pub fn run(mut self) -> Exit {
         let mut batch = signals::batch();
         loop {
-            let received = match self.signals.wait(None, &mut batch) {
+            let timeout = self
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            let received = match self.signals.wait(timeout, &mut batch) {
                 Ok(received) => received,
                 Err(e) => {
                     warning!(
                         self.log,
                         "cannot read signals any more ({e}): only reaping from now on"
                     );
-                    return self.reap_blocking();
+                    return reap::wait_for(self.child);
                 }
             };
             let mut child_exited = false;
@@ -82,103 +83,108 @@ impl<'a> Supervisor<'a> {
                 if r.signal == signal::CHLD {
                     child_exited = true;
                 } else {
-                    self.relay(r);
+                    self.on_signal(r);
                 }
             }
             if child_exited {
-                if let Some(exit) = self.reap() {
+                if let Some(exit) = reap::pass(self.log, self.child).main_exit {
                     return exit;
                 }
             }
+            self.on_deadlines(Instant::now());
         }
     }
 
-    fn relay(&self, r: Received) {
-        let sender = Sender(r);
-        match self.settings.rewrites.apply(r.signal) {
-            None => info!(
-                self.log,
-                "{} from {sender}: dropped (rewritten to 0)", r.signal
-            ),
-            Some(sig) => {
-                let outcome = self.send(sig);
-                if sig == r.signal {
-                    info!(
-                        self.log,
-                        "{} from {sender}: forwarded to {}{outcome}", r.signal, self.target
-                    );
-                } else {
-                    info!(
-                        self.log,
-                        "{} from {sender}: rewritten to {sig}, forwarded to {}{outcome}",
-                        r.signal,
-                        self.target
-                    );
+    fn on_signal(&mut self, r: Received) {
+        let terminating = [signal::TERM, signal::INT, signal::QUIT].contains(&r.signal);
+        if let Some((held, _)) = self.held_term {
+            if terminating {
+                // A second SIGTERM, or SIGINT/SIGQUIT, cuts the delay short.
+                info!(
+                    self.log,
+                    "{} during --stop-delay: forwarding the held SIGTERM now", r.signal
+                );
+                self.held_term = None;
+                self.forward(held);
+                if r.signal == signal::TERM {
+                    return;
                 }
             }
-        }
-    }
-
-    /// Sends `sig` to the target; returns a note for the log when it failed.
-    fn send(&self, sig: Signal) -> &'static str {
-        // SAFETY: kill has no memory effects; any pid and signal are safe to pass.
-        match unsafe { libc::kill(self.target.kill_arg(), sig.number()) } {
-            0 => "",
-            _ => " (nobody left to receive it)",
-        }
-    }
-
-    /// A reaping pass; returns the main child's exit once it is collected.
-    fn reap(&self) -> Option<Exit> {
-        let mut main_exit = None;
-        loop {
-            match reap::reap_one() {
-                Reap::Reaped(pid, exit) if pid == self.child => {
-                    info!(self.log, "child {pid} {exit}");
-                    main_exit = Some(exit);
-                }
-                Reap::Reaped(pid, exit) => debug!(self.log, "reaped process {pid}, which {exit}"),
-                Reap::Running | Reap::NoChildren => return main_exit,
-            }
-        }
-    }
-
-    /// The fallback when signals cannot be read: wait for children directly.
-    fn reap_blocking(&self) -> Exit {
-        loop {
-            let mut status = 0;
-            // SAFETY: `status` is a live int for the kernel to fill in.
-            let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
-            if pid == self.child.as_raw()
-                || pid == -1 && nix::errno::Errno::last() == nix::errno::Errno::ECHILD
+        } else if r.signal == signal::TERM && self.stopping.is_none() {
+            if let Some(release) = self
+                .settings
+                .stop_delay
+                .and_then(|d| Instant::now().checked_add(d))
             {
-                return reap::exit_of(status).unwrap_or(Exit::Code(1));
+                info!(
+                    self.log,
+                    "SIGTERM: holding it for {:?} (--stop-delay)",
+                    self.settings.stop_delay.unwrap_or_default()
+                );
+                self.held_term = Some((r, release));
+                return;
             }
         }
+        self.forward(r);
     }
-}
 
-/// The sender of a signal, as a log line shows it.
-struct Sender(Received);
+    /// Relays `r` and, when it was a terminating signal, starts the stop
+    /// deadlines.
+    fn forward(&mut self, r: Received) {
+        let Some(sent) = self.relay.relay(r) else {
+            return;
+        };
+        if self.stopping.is_some() || ![signal::TERM, signal::INT, signal::QUIT].contains(&sent) {
+            return;
+        }
+        let now = Instant::now();
+        self.stopping = Some(Stopping {
+            signal: sent,
+            since: now,
+            kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
+            report_at: now.checked_add(FIRST_REPORT),
+        });
+    }
 
-impl fmt::Display for Sender {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Received {
-            sender_pid,
-            sender_uid,
-            from_kernel,
-            ..
-        } = self.0;
-        if from_kernel {
-            return write!(f, "the kernel");
+    fn next_deadline(&self) -> Option<Instant> {
+        let held = self.held_term.map(|(_, at)| at);
+        let stopping = self.stopping.as_ref();
+        let kill = stopping.and_then(|s| s.kill_at);
+        let report = stopping.and_then(|s| s.report_at);
+        [held, kill, report].into_iter().flatten().min()
+    }
+
+    fn on_deadlines(&mut self, now: Instant) {
+        if let Some((held, at)) = self.held_term {
+            if now >= at {
+                self.held_term = None;
+                self.forward(held);
+            }
         }
-        if sender_pid == 0 {
-            // The kernel reports 0 for a sender outside rinit's PID namespace.
-            return write!(f, "outside the PID namespace (uid {sender_uid})");
+        let Some(stopping) = self.stopping.as_mut() else {
+            return;
+        };
+        let waited = now.saturating_duration_since(stopping.since).as_secs();
+        if stopping.kill_at.is_some_and(|at| now >= at) {
+            stopping.kill_at = None;
+            warning!(
+                self.log,
+                "command still running {waited}s after {} (--kill-after): sending SIGKILL to group {}; still running: {}",
+                stopping.signal,
+                self.child,
+                List(&procfs::others())
+            );
+            // The group: --kill-after ends the command, helpers included.
+            relay::send(-self.child.as_raw(), signal::KILL);
         }
-        match procfs::command_name(sender_pid) {
-            Some(name) => write!(f, "pid {sender_pid} ({name}, uid {sender_uid})"),
-            None => write!(f, "pid {sender_pid} (uid {sender_uid})"),
+        if stopping.report_at.is_some_and(|at| now >= at) {
+            stopping.report_at = now.checked_add(REPORT_EVERY);
+            warning!(
+                self.log,
+                "command still running {waited}s after {}; still running: {}",
+                stopping.signal,
+                List(&procfs::others())
+            );
         }
     }
 }

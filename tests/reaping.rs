@@ -9,7 +9,12 @@ fn a_thousand_orphans_never_stay_zombies() {
     for mode in MODES {
         let mut rinit = Rinit::start(mode, &["--", TESTKIT, "orphans", "1000", "5"]);
         rinit.expect_out("orphaned");
-        assert_eq!(rinit.expect_out("misparented"), "misparented 0", "{mode:?}\n{}", rinit.report());
+        assert_eq!(
+            rinit.expect_out("misparented"),
+            "misparented 0",
+            "{mode:?}\n{}",
+            rinit.report()
+        );
         let line = rinit.expect_out("zombies");
         assert_eq!(line, "zombies 0", "{mode:?}\n{}", rinit.report());
         assert_eq!(rinit.exit_code(), 0);

@@ -5,6 +5,8 @@
 //!   orphans N [LINGER_MS]             leave N orphans to the parent, check it
 //!                                     adopted them ("misparented N"), wait for
 //!                                     them to be reaped ("zombies N")
+//!   on-term FILE DELAY_MS             create FILE.ready, wait for SIGTERM, take
+//!                                     DELAY_MS to "flush", then write FILE
 //!   state [CODE]                      print SigBlk, SigIgn and open fds
 //!   tty                               read a line, then wait for SIGINT
 //!   sleep SECS                        sleep, ignoring nothing
@@ -34,6 +36,7 @@ fn run() {
         ["rtcount", sig, n] => rtcount(parse_signal(sig), n.parse().unwrap()),
         ["orphans", n] => orphans(n.parse().unwrap(), 0),
         ["orphans", n, linger] => orphans(n.parse().unwrap(), linger.parse().unwrap()),
+        ["on-term", file, delay_ms] => on_term(file, delay_ms.parse().unwrap()),
         ["state"] => state(0),
         ["state", code] => state(code.parse().unwrap()),
         ["tty"] => tty(),
@@ -259,6 +262,16 @@ fn adopted_by(reaper: i32) -> (usize, usize) {
         }
     }
     (alive, dead)
+}
+
+/// A background writer with unsaved data: on SIGTERM it takes a while to
+/// flush, then writes FILE. Killed before that, FILE never appears.
+fn on_term(file: &str, delay_ms: u64) {
+    let set = block(&[libc::SIGTERM]);
+    fs::write(format!("{file}.ready"), "").unwrap();
+    unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+    thread::sleep(Duration::from_millis(delay_ms));
+    fs::write(file, "saved\n").unwrap();
 }
 
 /// Prints what the child was handed: masks from /proc/self/status and fds.

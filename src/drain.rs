@@ -1,0 +1,122 @@
+//! After the command exits: stop whatever it left behind, gently, before
+//! rinit exits.
+//!
+//! When PID 1 of a namespace exits, the kernel SIGKILLs every other process
+//! in it (see `pid_namespaces(7)`): a background writer loses what it had not
+//! flushed. So rinit first sends SIGTERM (and SIGCONT, so a stopped process
+//! can act on it) to the command's process group and to every process it
+//! answers for, reaps them as they exit, and only when `--grace` is over
+//! sends SIGKILL.
+
+use std::time::{Duration, Instant};
+
+use nix::unistd::Pid;
+
+use crate::log::{info, warning, Log};
+use crate::procfs::{self, List};
+use crate::reap::{self, Exit};
+use crate::relay::{self, Relay};
+use crate::signal::{self, Signal};
+use crate::signals::{self, Signals};
+
+/// How long SIGKILLed processes get to be reaped before rinit gives up on
+/// them (one stuck in uninterruptible sleep may never go).
+const KILL_WAIT: Duration = Duration::from_secs(2);
+
+pub struct Drain<'a> {
+    pub log: &'a Log,
+    pub signals: &'a Signals,
+    pub relay: &'a Relay<'a>,
+    /// The command's process group.
+    pub group: Pid,
+    pub grace: Duration,
+}
+
+impl Drain<'_> {
+    /// Stops and reaps what is left; returns the command's `exit` unchanged.
+    pub fn run(&self, exit: Exit) -> Exit {
+        if !reap::pass(self.log, self.group).children_left {
+            return exit;
+        }
+        let left = procfs::others();
+        if self.grace.is_zero() {
+            info!(
+                self.log,
+                "--grace 0: leaving {} processes to the kernel: {}",
+                left.len(),
+                List(&left)
+            );
+            return exit;
+        }
+        info!(
+            self.log,
+            "command {exit}; sending SIGTERM to what is left and waiting up to {:?}: {}",
+            self.grace,
+            List(&left)
+        );
+        self.signal_everyone(signal::TERM);
+        self.signal_everyone(signal::CONT);
+        if self.reaped_all_by(Instant::now().checked_add(self.grace)) {
+            info!(self.log, "every process left has exited");
+            return exit;
+        }
+        let left = procfs::others();
+        warning!(
+            self.log,
+            "grace of {:?} is over: sending SIGKILL to {}",
+            self.grace,
+            List(&left)
+        );
+        self.signal_everyone(signal::KILL);
+        if !self.reaped_all_by(Instant::now().checked_add(KILL_WAIT)) {
+            warning!(
+                self.log,
+                "still running after SIGKILL, left to the kernel: {}",
+                List(&procfs::others())
+            );
+        }
+        exit
+    }
+
+    /// The command's group, and every process rinit answers for: as PID 1
+    /// all of the namespace (kill(-1) spares only rinit), else each descendant.
+    fn signal_everyone(&self, sig: Signal) {
+        relay::send(-self.group.as_raw(), sig);
+        if std::process::id() == 1 {
+            relay::send(-1, sig);
+        } else {
+            for p in procfs::others() {
+                relay::send(p.pid, sig);
+            }
+        }
+    }
+
+    /// Relays signals and reaps until no child is left (true) or `deadline`
+    /// passes (false); None waits as long as it takes.
+    fn reaped_all_by(&self, deadline: Option<Instant>) -> bool {
+        let mut batch = signals::batch();
+        loop {
+            let timeout = match deadline {
+                None => None,
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return false,
+                },
+            };
+            let Ok(received) = self.signals.wait(timeout, &mut batch) else {
+                return false;
+            };
+            let mut child_exited = false;
+            for r in received {
+                if r.signal == signal::CHLD {
+                    child_exited = true;
+                } else {
+                    self.relay.relay(r);
+                }
+            }
+            if child_exited && !reap::pass(self.log, self.group).children_left {
+                return true;
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Passing a received signal on: apply `-r` rewrites, send it to the
+//! command's process group (or the command alone), and say so.
+
+use std::fmt;
+
+use nix::unistd::Pid;
+
+use crate::log::{info, Log};
+use crate::options::Rewrites;
+use crate::procfs;
+use crate::signal::Signal;
+use crate::signals::Received;
+
+/// Where relayed signals go.
+#[derive(Clone, Copy)]
+pub enum Target {
+    Group(Pid),
+    Child(Pid),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Group(pgid) => write!(f, "group {pgid}"),
+            Target::Child(pid) => write!(f, "child {pid}"),
+        }
+    }
+}
+
+pub struct Relay<'a> {
+    pub log: &'a Log,
+    pub rewrites: &'a Rewrites,
+    pub target: Target,
+}
+
+impl Relay<'_> {
+    /// Relays `r` as the rewrite rules say; returns the signal sent, if any.
+    pub fn relay(&self, r: Received) -> Option<Signal> {
+        let sender = Sender(r);
+        let Some(sig) = self.rewrites.apply(r.signal) else {
+            info!(
+                self.log,
+                "{} from {sender}: dropped (rewritten to 0)", r.signal
+            );
+            return None;
+        };
+        let outcome = self.send(sig);
+        if sig == r.signal {
+            info!(
+                self.log,
+                "{} from {sender}: forwarded to {}{outcome}", r.signal, self.target
+            );
+        } else {
+            info!(
+                self.log,
+                "{} from {sender}: rewritten to {sig}, forwarded to {}{outcome}",
+                r.signal,
+                self.target
+            );
+        }
+        Some(sig)
+    }
+
+    /// Sends `sig` to the target; returns a note for the log when it failed.
+    pub fn send(&self, sig: Signal) -> &'static str {
+        let pid = match self.target {
+            // kill(-pgid) reaches every member, even after the leader died.
+            Target::Group(pgid) => -pgid.as_raw(),
+            Target::Child(pid) => pid.as_raw(),
+        };
+        match send(pid, sig) {
+            true => "",
+            false => " (nobody left to receive it)",
+        }
+    }
+}
+
+/// kill(2) with rinit's own `Signal`, which nix's kill cannot take (real-time
+/// signals); `pid` as kill(2) reads it. True when it reached someone.
+pub fn send(pid: libc::pid_t, sig: Signal) -> bool {
+    // SAFETY: kill has no memory effects; any pid and signal are safe to pass.
+    unsafe { libc::kill(pid, sig.number()) == 0 }
+}
+
+/// The sender of a signal, as a log line shows it.
+struct Sender(Received);
+
+impl fmt::Display for Sender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Received {
+            sender_pid,
+            sender_uid,
+            from_kernel,
+            ..
+        } = self.0;
+        if from_kernel {
+            return write!(f, "the kernel");
+        }
+        if sender_pid == 0 {
+            // The kernel reports 0 for a sender outside rinit's PID namespace.
+            return write!(f, "outside the PID namespace (uid {sender_uid})");
+        }
+        match procfs::command_name(sender_pid) {
+            Some(name) => write!(f, "pid {sender_pid} ({name}, uid {sender_uid})"),
+            None => write!(f, "pid {sender_pid} (uid {sender_uid})"),
+        }
+    }
+}
