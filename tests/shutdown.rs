@@ -93,7 +93,7 @@ fn a_straggler_ignoring_sigterm_is_killed_when_the_grace_ends() {
     for mode in MODES {
         let started = Instant::now();
         let script = "(trap '' TERM; exec sleep 100) & sleep 0.1; exit 5";
-        let mut rinit = Rinit::start(mode, &["--grace", "1s", "--", "sh", "-c", script]);
+        let mut rinit = Rinit::start(mode, &["-vv", "--grace", "1s", "--", "sh", "-c", script]);
         assert_eq!(rinit.exit_code(), 5, "{mode:?}");
         let took = started.elapsed();
         assert!(
@@ -103,6 +103,9 @@ fn a_straggler_ignoring_sigterm_is_killed_when_the_grace_ends() {
         assert!(took < Duration::from_secs(4), "{mode:?}: took {took:?}");
         let line = rinit.expect_err("grace of 1s is over: sending SIGKILL to");
         assert!(line.contains("(sleep)"), "{line}");
+        // rinit killed and reaped it itself, not left it to the kernel.
+        rinit.expect_err("which was killed by SIGKILL");
+        assert_eq!(rinit.err.count("left to the kernel"), 0, "{}", rinit.report());
     }
 }
 
