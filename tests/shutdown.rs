@@ -105,7 +105,12 @@ fn a_straggler_ignoring_sigterm_is_killed_when_the_grace_ends() {
         assert!(line.contains("(sleep)"), "{line}");
         // rinit killed and reaped it itself, not left it to the kernel.
         rinit.expect_err("which was killed by SIGKILL");
-        assert_eq!(rinit.err.count("left to the kernel"), 0, "{}", rinit.report());
+        assert_eq!(
+            rinit.err.count("left to the kernel"),
+            0,
+            "{}",
+            rinit.report()
+        );
     }
 }
 

@@ -5,6 +5,8 @@
 //!   orphans N [LINGER_MS]             leave N orphans to the parent, check it
 //!                                     adopted them ("misparented N"), wait for
 //!                                     them to be reaped ("zombies N")
+//!   app [FLUSH_MS]                    a service: logs each signal; on SIGTERM
+//!                                     takes FLUSH_MS to flush, exits 0
 //!   on-term FILE DELAY_MS             create FILE.ready, wait for SIGTERM, take
 //!                                     DELAY_MS to "flush", then write FILE
 //!   state [CODE]                      print SigBlk, SigIgn and open fds
@@ -36,6 +38,8 @@ fn run() {
         ["rtcount", sig, n] => rtcount(parse_signal(sig), n.parse().unwrap()),
         ["orphans", n] => orphans(n.parse().unwrap(), 0),
         ["orphans", n, linger] => orphans(n.parse().unwrap(), linger.parse().unwrap()),
+        ["app"] => app(0),
+        ["app", flush_ms] => app(flush_ms.parse().unwrap()),
         ["on-term", file, delay_ms] => on_term(file, delay_ms.parse().unwrap()),
         ["state"] => state(0),
         ["state", code] => state(code.parse().unwrap()),
@@ -262,6 +266,36 @@ fn adopted_by(reaper: i32) -> (usize, usize) {
         }
     }
     (alive, dead)
+}
+
+/// The end-to-end suite's app: "app: ready", a line per signal, and a
+/// graceful exit 0 on SIGTERM (after flushing) or SIGINT.
+fn app(flush_ms: u64) {
+    let set = block(&[
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGHUP,
+    ]);
+    say("app: ready");
+    loop {
+        let sig = unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+        match sig {
+            libc::SIGTERM => {
+                say("app: got SIGTERM, flushing");
+                thread::sleep(Duration::from_millis(flush_ms));
+                say("app: flushed, exiting");
+                return;
+            }
+            libc::SIGINT => {
+                say("app: got SIGINT, exiting");
+                return;
+            }
+            sig if sig > 0 => say(&format!("app: got {}", name(sig))),
+            _ => {}
+        }
+    }
 }
 
 /// A background writer with unsaved data: on SIGTERM it takes a while to

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# End-to-end: rinit in a real Docker engine.
+#
+# Installs Debian's docker.io and busybox-static when missing, starts a
+# dockerd of its own (own data root, exec root, pidfile and socket under a
+# temp dir, no networking) and stops it by its PID at the end, failure or
+# not. Images are built FROM scratch from local files only: the static
+# rinit, busybox, and rinit-testkit's `app`, a service that logs a line per
+# signal and exits 0 after flushing on SIGTERM.
+#
+# Prints a table (scenario, stop seconds, exit code) and "N passed, N failed".
+# Run as root: bash tests/e2e/docker.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+
+say() { printf '[e2e] %s\n' "$*" >&2; }
+
+# --- what the suite needs ---------------------------------------------------
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+[ -x /bin/busybox ] && file -L /bin/busybox | grep -q static || need+=(busybox-static)
+command -v python3 >/dev/null || need+=(python3)
+command -v file >/dev/null || need+=(file)
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+cargo build --locked --release --quiet
+rinit=$repo/target/release/rinit
+app=$repo/target/release/rinit-testkit
+
+# --- our own dockerd ------------------------------------------------------------
+work=$(mktemp -d /tmp/rinit-e2e.XXXXXX)
+export DOCKER_HOST=unix://$work/docker.sock
+cleanup() {
+  local status=$?
+  if [ -s "$work/docker.pid" ]; then
+    local pid
+    pid=$(cat "$work/docker.pid")
+    docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  # containerd's shims and mounts die with the daemon; the data root goes.
+  umount -R "$work" 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || true
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+say "starting dockerd in $work"
+dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
+  --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+  -H "$DOCKER_HOST" --init-path "$rinit" >"$work/dockerd.log" 2>&1 &
+for _ in $(seq 150); do
+  docker version >/dev/null 2>&1 && break
+  sleep 0.2
+done
+if ! docker version >/dev/null 2>&1; then
+  say "dockerd did not start; the end of its log:"
+  tail -n 30 "$work/dockerd.log" >&2
+  exit 1
+fi
+
+# --- images -------------------------------------------------------------------
+# The base holds what every scenario needs, laid out as Dockerfile.example
+# lays it out: rinit at /sbin/rinit.
+ctx=$work/context
+mkdir -p "$ctx/root/bin" "$ctx/root/sbin" "$ctx/root/usr/local/bin"
+cp /bin/busybox "$ctx/root/bin/busybox"
+for tool in sh ps sleep echo cat grep; do ln -s busybox "$ctx/root/bin/$tool"; done
+cp "$rinit" "$ctx/root/sbin/rinit"
+cp "$app" "$ctx/root/usr/local/bin/rinit-testkit"
+# `app` as a command of its own, as a real image would have it.
+printf '#!/bin/sh\nexec /usr/local/bin/rinit-testkit app "$@"\n' >"$ctx/root/usr/local/bin/app"
+chmod +x "$ctx/root/usr/local/bin/app"
+printf 'FROM scratch\nCOPY root/ /\nENV PATH=/usr/local/bin:/bin:/sbin\n' >"$ctx/Dockerfile"
+# build ARGS...: docker build, quiet unless it fails.
+build() {
+  docker build -q "$@" >"$work/build.log" 2>&1 || {
+    cat "$work/build.log" >&2
+    return 1
+  }
+}
+build -t rinit-e2e-base "$ctx"
+
+# image NAME ENTRYPOINT-LINE: a one-line Dockerfile on top of the base.
+image() {
+  local dir=$work/image-$1
+  mkdir -p "$dir"
+  printf 'FROM rinit-e2e-base\nENTRYPOINT %s\n' "$2" >"$dir/Dockerfile"
+  build -t "rinit-e2e-$1" "$dir"
+}
+image shell-form 'app && echo app exited'
+image exec-form '["/sbin/rinit", "--", "app"]'
+image wrapper '["/sbin/rinit", "--", "sh", "-c", "app 500; echo after"]'
+orphan_maker='for i in 1 2 3 4 5 6 7 8; do (sleep 0.2 &); done; exec app'
+image orphans "[\"/sbin/rinit\", \"--\", \"sh\", \"-c\", \"$orphan_maker\"]"
+image orphans-bare "[\"sh\", \"-c\", \"$orphan_maker\"]"
+image plain '["app"]'
+
+# --- checks and the table ----------------------------------------------------
+passed=0
+failed=0
+rows=()
+check() { # check DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    say "FAILED: $what"
+  fi
+}
+row() { rows+=("| $1 | $2 | $3 |"); }
+
+# wait_log CONTAINER TEXT: up to 10 s for TEXT in the container's log.
+wait_log() {
+  for _ in $(seq 100); do
+    docker logs "$1" 2>&1 | grep -qF -- "$2" && return 0
+    sleep 0.1
+  done
+  say "no '$2' in the log of $1:"
+  docker logs "$1" 2>&1 | sed 's/^/    /' >&2
+  return 1
+}
+has_log() { docker logs "$1" 2>&1 | grep -qF -- "$2"; }
+exit_code() { docker inspect -f '{{.State.ExitCode}}' "$1"; }
+# stop_seconds CONTAINER TIMEOUT: runs docker stop, prints how long it took.
+stop_seconds() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  timeout 60 docker stop -t "$2" "$1" >/dev/null
+  t1=$(date +%s.%N)
+  echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }'
+}
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+under() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+run() { docker run -d --name "$1" "${@:2}" >/dev/null; }
+
+say "a) control: shell form, sh -c is PID 1"
+run e2e-a rinit-e2e-shell-form
+wait_log e2e-a "app: ready"
+check "a: PID 1 is the shell" test "$(docker exec e2e-a cat /proc/1/comm)" = sh
+secs=$(stop_seconds e2e-a 5)
+code=$(exit_code e2e-a)
+row "a) shell form: \`ENTRYPOINT app && …\` (sh is PID 1)" "$secs" "$code"
+check "a: docker stop waits out its timeout" at_least "$secs" 5
+check "a: the container is SIGKILLed (137)" test "$code" = 137
+check "a: the app never hears SIGTERM" bash -c "! docker logs e2e-a 2>&1 | grep -q 'got SIGTERM'"
+
+say "b) exec form under rinit"
+run e2e-b rinit-e2e-exec-form
+wait_log e2e-b "app: ready"
+secs=$(stop_seconds e2e-b 10)
+code=$(exit_code e2e-b)
+row "b) \`ENTRYPOINT [\"/sbin/rinit\", \"--\", \"app\"]\`" "$secs" "$code"
+check "b: docker stop returns in under 2 s" under "$secs" 2
+check "b: the app's shutdown line is logged" has_log e2e-b "app: flushed, exiting"
+check "b: the exit code is the app's (0)" test "$code" = 0
+
+say "c) a wrapper shell that forwards nothing"
+run e2e-c rinit-e2e-wrapper
+wait_log e2e-c "app: ready"
+secs=$(stop_seconds e2e-c 10)
+code=$(exit_code e2e-c)
+row "c) \`rinit -- sh -c \"app; echo after\"\` (app flushes for 0.5 s)" "$secs" "$code"
+check "c: the app got SIGTERM through the group" has_log e2e-c "app: got SIGTERM"
+check "c: the app's flush finished before the container went" has_log e2e-c "app: flushed, exiting"
+check "c: docker stop returns in under 3 s" under "$secs" 3
+check "c: the shell died of SIGTERM (143)" test "$code" = 143
+
+say "d) docker kill -s USR1 and -s HUP"
+run e2e-d rinit-e2e-exec-form
+wait_log e2e-d "app: ready"
+docker kill -s USR1 e2e-d >/dev/null
+check "d: SIGUSR1 reaches the app" wait_log e2e-d "app: got SIGUSR1"
+docker kill -s HUP e2e-d >/dev/null
+check "d: SIGHUP reaches the app" wait_log e2e-d "app: got SIGHUP"
+secs=$(stop_seconds e2e-d 10)
+row "d) \`docker kill -s USR1\`, \`-s HUP\`, then stop" "$secs" "$(exit_code e2e-d)"
+
+# zombies CONTAINER: how many zombies its ps shows; fails when ps does.
+zombies() {
+  local states
+  states=$(docker exec "$1" ps -o stat,comm) || return 1
+  grep -q 'app\|rinit-testkit' <<<"$states" || return 1
+  grep -c '^Z' <<<"$states" || true
+}
+
+say "e0) control: orphans under an app that is PID 1 and reaps nothing"
+run e2e-e0 rinit-e2e-orphans-bare
+wait_log e2e-e0 "app: ready"
+sleep 1
+bare_zombies=$(zombies e2e-e0)
+check "e0: without an init the orphans stay zombies" test "$bare_zombies" = 8
+secs=$(stop_seconds e2e-e0 10)
+row "e0) control: 8 orphans, app is PID 1: zombies after 1 s: $bare_zombies" "$secs" "$(exit_code e2e-e0)"
+
+say "e) orphans are reaped"
+run e2e-e rinit-e2e-orphans
+wait_log e2e-e "app: ready"
+sleep 1
+zombies=$(zombies e2e-e)
+check "e: no zombie after the orphans exit" test "$zombies" = 0
+secs=$(stop_seconds e2e-e 10)
+row "e) the same under rinit: zombies after 1 s: $zombies" "$secs" "$(exit_code e2e-e)"
+
+say "f) docker run --init with rinit as the engine's init"
+run e2e-f --init rinit-e2e-plain
+wait_log e2e-f "app: ready"
+check "f: PID 1 is the engine's init" test "$(docker exec e2e-f cat /proc/1/comm)" = docker-init
+check "f: the engine's init is rinit" bash -c "docker exec e2e-f /sbin/docker-init --version | grep -q '^rinit '"
+secs=$(stop_seconds e2e-f 10)
+code=$(exit_code e2e-f)
+row "f) \`docker run --init\` (init-path = rinit)" "$secs" "$code"
+check "f: docker stop returns in under 2 s" under "$secs" 2
+check "f: the app's shutdown line is logged" has_log e2e-f "app: flushed, exiting"
+check "f: the exit code is the app's (0)" test "$code" = 0
+
+say "g) docker run -it: Ctrl-C reaches the app"
+interactive=$(
+  python3 - <<'EOF'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("docker", ["docker", "run", "-it", "--name", "e2e-g", "rinit-e2e-exec-form"])
+seen = b""
+def wait_for(text, seconds=10):
+    global seen
+    end = time.time() + seconds
+    while text not in seen and time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return text in seen
+ready = wait_for(b"app: ready")
+start = time.time()
+os.write(fd, b"\x03")
+got = wait_for(b"app: got SIGINT")
+_, status = os.waitpid(pid, 0)
+print(f"{int(ready)} {int(got)} {time.time() - start:.2f} {os.waitstatus_to_exitcode(status)}")
+EOF
+)
+read -r ready got secs code <<<"$interactive"
+check "g: the app started on a terminal" test "$ready" = 1
+check "g: Ctrl-C reached the app" test "$got" = 1
+check "g: the container ended with the app's exit code (0)" test "$code" = 0
+row "g) \`docker run -it\`, Ctrl-C (seconds from Ctrl-C to exit)" "$secs" "$code"
+
+echo
+echo "| scenario | stop seconds | exit code |"
+echo "|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
