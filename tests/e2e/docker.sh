@@ -183,7 +183,10 @@ check "d: SIGUSR1 reaches the app" wait_log e2e-d "app: got SIGUSR1"
 docker kill -s HUP e2e-d >/dev/null
 check "d: SIGHUP reaches the app" wait_log e2e-d "app: got SIGHUP"
 secs=$(stop_seconds e2e-d 10)
-row "d) \`docker kill -s USR1\`, \`-s HUP\`, then stop" "$secs" "$(exit_code e2e-d)"
+code=$(exit_code e2e-d)
+row "d) \`docker kill -s USR1\`, \`-s HUP\`, then stop" "$secs" "$code"
+check "d: docker stop returns in under 2 s" under "$secs" 2
+check "d: the exit code is the app's (0)" test "$code" = 0
 
 # zombies CONTAINER: how many zombies its ps shows; fails when ps does.
 zombies() {
@@ -200,7 +203,9 @@ sleep 1
 bare_zombies=$(zombies e2e-e0)
 check "e0: without an init the orphans stay zombies" test "$bare_zombies" = 8
 secs=$(stop_seconds e2e-e0 10)
-row "e0) control: 8 orphans, app is PID 1: zombies after 1 s: $bare_zombies" "$secs" "$(exit_code e2e-e0)"
+code=$(exit_code e2e-e0)
+row "e0) control: 8 orphans, app is PID 1: zombies after 1 s: $bare_zombies" "$secs" "$code"
+check "e0: the app, PID 1 with a handler, stops at once with 0" test "$code" = 0
 
 say "e) orphans are reaped"
 run e2e-e rinit-e2e-orphans
@@ -209,7 +214,10 @@ sleep 1
 zombies=$(zombies e2e-e)
 check "e: no zombie after the orphans exit" test "$zombies" = 0
 secs=$(stop_seconds e2e-e 10)
-row "e) the same under rinit: zombies after 1 s: $zombies" "$secs" "$(exit_code e2e-e)"
+code=$(exit_code e2e-e)
+row "e) the same under rinit: zombies after 1 s: $zombies" "$secs" "$code"
+check "e: docker stop returns in under 2 s" under "$secs" 2
+check "e: the exit code is the app's (0)" test "$code" = 0
 
 say "f) docker run --init with rinit as the engine's init"
 run e2e-f --init rinit-e2e-plain
