@@ -16,6 +16,7 @@ use crate::log::{info, warning, Log};
 use crate::procfs::{self, List};
 use crate::reap::{self, Exit};
 use crate::relay::{self, Relay};
+use crate::settings::Settings;
 use crate::signal::{self, Signal};
 use crate::signals::{self, Signals};
 
@@ -27,19 +28,19 @@ pub struct Drain<'a> {
     pub log: &'a Log,
     pub signals: &'a Signals,
     pub relay: &'a Relay<'a>,
+    pub settings: &'a Settings,
     /// The command's process group.
     pub group: Pid,
-    pub grace: Duration,
 }
 
 impl Drain<'_> {
     /// Stops and reaps what is left; returns the command's `exit` unchanged.
     pub fn run(&self, exit: Exit) -> Exit {
-        if !reap::pass(self.log, self.group).children_left {
+        if !reap::pass(self.log, self.group, self.settings.warn_reaped).children_left {
             return exit;
         }
         let left = procfs::others();
-        if self.grace.is_zero() {
+        if self.settings.grace.is_zero() {
             info!(
                 self.log,
                 "--grace 0: leaving {} processes to the kernel: {}",
@@ -51,12 +52,12 @@ impl Drain<'_> {
         info!(
             self.log,
             "command {exit}; sending SIGTERM to what is left and waiting up to {:?}: {}",
-            self.grace,
+            self.settings.grace,
             List(&left)
         );
         self.signal_everyone(signal::TERM);
         self.signal_everyone(signal::CONT);
-        if self.reaped_all_by(Instant::now().checked_add(self.grace)) {
+        if self.reaped_all_by(Instant::now().checked_add(self.settings.grace)) {
             info!(self.log, "every process left has exited");
             return exit;
         }
@@ -64,7 +65,7 @@ impl Drain<'_> {
         warning!(
             self.log,
             "grace of {:?} is over: sending SIGKILL to {}",
-            self.grace,
+            self.settings.grace,
             List(&left)
         );
         self.signal_everyone(signal::KILL);
@@ -114,7 +115,9 @@ impl Drain<'_> {
                     self.relay.relay(r);
                 }
             }
-            if child_exited && !reap::pass(self.log, self.group).children_left {
+            if child_exited
+                && !reap::pass(self.log, self.group, self.settings.warn_reaped).children_left
+            {
                 return true;
             }
         }

@@ -26,9 +26,11 @@ mod drain;
 mod duration;
 mod log;
 mod options;
+mod personality;
 mod procfs;
 mod reap;
 mod relay;
+mod settings;
 mod signal;
 mod signals;
 mod spawn;
@@ -40,16 +42,16 @@ use std::process::exit;
 
 use drain::Drain;
 use log::{info, warning, Level, Log};
-use options::{Request, Settings};
+use options::Request;
+use personality::Personality;
 use relay::{Relay, Target};
+use settings::Settings;
 use signals::Signals;
-use spawn::{Command, SpawnError};
+use spawn::{Command, Session, SpawnError};
 use supervise::Supervisor;
 
-/// Exit statuses of rinit's own failures, as shells use them.
-const USAGE: i32 = 2;
+/// Exit status when rinit itself cannot go on, as shells use it.
 const CANNOT_RUN: i32 = 126;
-const NOT_FOUND: i32 = 127;
 
 #[cfg(not(test))]
 #[no_mangle]
@@ -61,24 +63,33 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
 #[cfg_attr(test, allow(dead_code))]
 fn start() -> ! {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let settings = match options::parse(args.get(1..).unwrap_or_default(), |k| std::env::var_os(k))
-    {
-        Ok(Request::Run(settings)) => settings,
-        Ok(Request::Help) => print_and_exit(options::HELP),
-        Ok(Request::Version) => print_and_exit(concat!("rinit ", env!("CARGO_PKG_VERSION"), "\n")),
-        Err(e) => {
-            let log = Log::new("rinit", Level::Warn);
-            warning!(log, "{}; see 'rinit --help'", e.0);
-            exit(USAGE);
+    let personality = Personality::from_argv0(args.first().map(OsString::as_os_str));
+    let parsed =
+        options::parse(args.get(1..).unwrap_or_default()).and_then(|request| match request {
+            Request::Run(flags) => {
+                Settings::resolve(flags, personality, |k| std::env::var_os(k)).map(Some)
+            }
+            Request::Help => print_and_exit(options::HELP),
+            Request::Version => print_and_exit(concat!("rinit ", env!("CARGO_PKG_VERSION"), "\n")),
+            Request::License => print_and_exit(include_str!("../LICENSE")),
+        });
+    let settings = match parsed {
+        Ok(Some(settings)) => settings,
+        Ok(None) | Err(_) => {
+            let log = Log::new(personality.name(), Level::Warn);
+            if let Err(e) = parsed {
+                warning!(log, "{}; see '{} --help'", e.0, personality.name());
+            }
+            exit(personality.usage_status());
         }
     };
-    let log = Log::new("rinit", settings.verbosity);
-    let status = run(&settings, &log);
+    let log = Log::new(personality.name(), settings.verbosity);
+    let status = run(&settings, personality, &log);
     info!(log, "exiting with status {status}");
     exit(status);
 }
 
-fn run(settings: &Settings, log: &Log) -> i32 {
+fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
     let signals = match Signals::take_over() {
         Ok(signals) => signals,
         Err(e) => {
@@ -98,16 +109,29 @@ fn run(settings: &Settings, log: &Log) -> i32 {
             ),
         }
     }
-    let command = Command::new(&settings.command);
+    if let Some(sig) = settings.parent_death {
+        // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig.number() as libc::c_ulong) } != 0 {
+            warning!(
+                log,
+                "cannot ask for {sig} on parent death: {}",
+                io::Error::last_os_error()
+            );
+        }
+    }
+    let mut command = Command::new(&settings.command);
     let shown = command.display();
-    let child = match command.spawn(&signals, spawn::owns_foreground()) {
+    let session = match settings.setsid {
+        true => Session::New,
+        false => Session::Group {
+            take_terminal: spawn::owns_foreground(),
+        },
+    };
+    let child = match command.spawn(&signals, session) {
         Ok(child) => child,
         Err(SpawnError::Exec(errno)) => {
             warning!(log, "cannot run '{shown}': {}", io::Error::from(errno));
-            return match errno {
-                nix::errno::Errno::ENOENT | nix::errno::Errno::ENOTDIR => NOT_FOUND,
-                _ => CANNOT_RUN,
-            };
+            return personality.exec_status(errno);
         }
         Err(SpawnError::Fork(errno)) => {
             warning!(log, "cannot start '{shown}': {}", io::Error::from(errno));
@@ -124,19 +148,20 @@ fn run(settings: &Settings, log: &Log) -> i32 {
         } else {
             Target::Group(child)
         },
+        job_control: settings.setsid,
     };
     let exit = Supervisor::new(log, settings, &signals, &relay, child).run();
     let drain = Drain {
         log,
         signals: &signals,
         relay: &relay,
+        settings,
         group: child,
-        grace: settings.grace,
     };
-    drain.run(exit).status()
+    settings.exit_status(drain.run(exit).status())
 }
 
-/// Help and version go to stdout; a closed stdout is no reason to fail.
+/// Help, version and license go to stdout; a closed stdout is no reason to fail.
 fn print_and_exit(text: &str) -> ! {
     let _ = io::stdout().write_all(text.as_bytes());
     exit(0)

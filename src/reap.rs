@@ -9,7 +9,7 @@ use std::fmt;
 
 use nix::unistd::Pid;
 
-use crate::log::{debug, info, Log};
+use crate::log::{debug, info, warning, Log};
 use crate::signal::Signal;
 
 /// How a process ended.
@@ -87,7 +87,8 @@ pub struct Pass {
 }
 
 /// Reaps every exited child, logging each; `main` is the command's pid.
-pub fn pass(log: &Log, main: Pid) -> Pass {
+/// `warn` (tini's `-w`) makes every other reaped process a warning.
+pub fn pass(log: &Log, main: Pid, warn: bool) -> Pass {
     let mut main_exit = None;
     loop {
         match reap_one() {
@@ -95,6 +96,7 @@ pub fn pass(log: &Log, main: Pid) -> Pass {
                 info!(log, "child {pid} {exit}");
                 main_exit = Some(exit);
             }
+            Reap::Reaped(pid, exit) if warn => warning!(log, "reaped process {pid}, which {exit}"),
             Reap::Reaped(pid, exit) => debug!(log, "reaped process {pid}, which {exit}"),
             Reap::Running => {
                 return Pass {

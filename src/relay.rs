@@ -6,9 +6,9 @@ use std::fmt;
 use nix::unistd::Pid;
 
 use crate::log::{info, Log};
-use crate::options::Rewrites;
 use crate::procfs;
-use crate::signal::Signal;
+use crate::settings::Rewrites;
+use crate::signal::{self, Signal};
 use crate::signals::Received;
 
 /// Where relayed signals go.
@@ -31,6 +31,10 @@ pub struct Relay<'a> {
     pub log: &'a Log,
     pub rewrites: &'a Rewrites,
     pub target: Target,
+    /// dumb-init's setsid mode: after relaying SIGTSTP, SIGTTIN or SIGTTOU,
+    /// rinit stops itself too, so the shell that started it sees the job
+    /// stopped (Ctrl-Z) and its SIGCONT (`fg`) comes back to be relayed.
+    pub job_control: bool,
 }
 
 impl Relay<'_> {
@@ -57,6 +61,12 @@ impl Relay<'_> {
                 r.signal,
                 self.target
             );
+        }
+        if self.job_control && [signal::TSTP, signal::TTIN, signal::TTOU].contains(&r.signal) {
+            info!(self.log, "stopping rinit too, until a SIGCONT");
+            // The kernel ignores this as PID 1 of a namespace: there is no
+            // shell above to resume it there anyway.
+            send(std::process::id() as libc::pid_t, signal::STOP);
         }
         Some(sig)
     }

@@ -62,6 +62,10 @@ pub const KILL: Signal = Signal(libc::SIGKILL);
 pub const TERM: Signal = Signal(libc::SIGTERM);
 pub const CHLD: Signal = Signal(libc::SIGCHLD);
 pub const CONT: Signal = Signal(libc::SIGCONT);
+pub const STOP: Signal = Signal(libc::SIGSTOP);
+pub const TSTP: Signal = Signal(libc::SIGTSTP);
+pub const TTIN: Signal = Signal(libc::SIGTTIN);
+pub const TTOU: Signal = Signal(libc::SIGTTOU);
 
 /// The first real-time signal as the C library sees it: glibc keeps the two
 /// below it for its threads, so `RTMIN` here is what `kill -l` calls RTMIN.

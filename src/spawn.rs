@@ -9,7 +9,7 @@
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use libc::c_char;
 use nix::errno::Errno;
@@ -28,7 +28,33 @@ pub struct Command {
     /// then needs no allocation to exec.
     argv_ptrs: Vec<*const c_char>,
     candidates: Vec<CString>,
+    /// Set when the environment needs the child's pid (see `ListenPid`).
+    listen_pid: Option<ListenPid>,
 }
+
+/// How the command's process group relates to rinit's session.
+#[derive(Clone, Copy)]
+pub enum Session {
+    /// A new process group in rinit's session, which takes the terminal's
+    /// foreground when `take_terminal`.
+    Group { take_terminal: bool },
+    /// A session of its own that takes the terminal, if it can (dumb-init).
+    New,
+}
+
+/// systemd socket activation: LISTEN_PID names the process the sockets are
+/// for. When it names rinit, the child must see its own pid there instead;
+/// the child only knows that pid after fork, so the entry is a buffer it
+/// fills in, and the whole environment is built beforehand.
+struct ListenPid {
+    entries: Vec<Vec<u8>>,
+    /// Which entry is LISTEN_PID=...
+    slot: usize,
+    ptrs: Vec<*const c_char>,
+}
+
+/// Room for "LISTEN_PID=" and any pid, with its NUL.
+const LISTEN_PID_ENTRY: usize = 32;
 
 /// Why the command did not start.
 pub enum SpawnError {
@@ -57,6 +83,7 @@ impl Command {
             argv,
             argv_ptrs,
             candidates,
+            listen_pid: ListenPid::if_for(unistd::getpid()),
         }
     }
 
@@ -66,10 +93,13 @@ impl Command {
         words.join(" ")
     }
 
-    /// Forks and execs the command in a new process group; that group takes
-    /// the terminal's foreground when `take_terminal`. Returns once exec has
-    /// happened (or failed, after reaping the failed child).
-    pub fn spawn(&self, signals: &Signals, take_terminal: bool) -> Result<Pid, SpawnError> {
+    /// Forks and execs the command in a new process group or session.
+    /// Returns once exec has happened (or failed, after reaping the failed
+    /// child).
+    pub fn spawn(&mut self, signals: &Signals, session: Session) -> Result<Pid, SpawnError> {
+        if matches!(session, Session::New) {
+            give_up_terminal();
+        }
         let (report_read, report_write) =
             unistd::pipe2(OFlag::O_CLOEXEC).map_err(SpawnError::Fork)?;
         // SAFETY: rinit is single-threaded, so the child may run any code; it
@@ -77,7 +107,7 @@ impl Command {
         match unsafe { unistd::fork() }.map_err(SpawnError::Fork)? {
             ForkResult::Child => {
                 drop(report_read);
-                let errno = self.become_command(signals, take_terminal);
+                let errno = self.become_command(signals, session);
                 report(&report_write, errno)
             }
             ForkResult::Parent { child } => {
@@ -96,14 +126,31 @@ impl Command {
     }
 
     /// In the child: sets up and execs; returns only the error that stopped it.
-    fn become_command(&self, signals: &Signals, take_terminal: bool) -> Errno {
-        if let Err(e) = unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
-            return e;
+    fn become_command(&mut self, signals: &Signals, session: Session) -> Errno {
+        match session {
+            Session::Group { take_terminal } => {
+                if let Err(e) = unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
+                    return e;
+                }
+                if take_terminal {
+                    // SIGTTOU is still blocked here, so a background group may
+                    // take the foreground. A failure only means no usable
+                    // terminal: go on.
+                    let _ = unistd::tcsetpgrp(io::stdin(), unistd::getpid());
+                }
+            }
+            Session::New => {
+                if let Err(e) = unistd::setsid() {
+                    return e;
+                }
+                // Take stdin's terminal if no session holds it (0: never
+                // steal it). Without one, the command runs without a terminal.
+                // SAFETY: TIOCSCTTY takes an int argument and touches no memory.
+                let _ = unsafe { libc::ioctl(libc::STDIN_FILENO, libc::TIOCSCTTY, 0) };
+            }
         }
-        if take_terminal {
-            // SIGTTOU is still blocked here, so a background group may take
-            // the foreground. A failure only means no usable terminal: go on.
-            let _ = unistd::tcsetpgrp(io::stdin(), unistd::getpid());
+        if let Some(env) = &mut self.listen_pid {
+            env.fill_in(unistd::getpid());
         }
         if let Err(e) = signals.restore_inherited() {
             return Errno::from_raw(e.raw_os_error().unwrap_or(libc::EINVAL));
@@ -117,9 +164,16 @@ impl Command {
         let mut denied = false;
         let mut last = Errno::ENOENT;
         for path in &self.candidates {
-            // SAFETY: `path` and `argv_ptrs` are NUL-terminated and live; on
-            // success exec does not return.
-            unsafe { libc::execv(path.as_ptr(), self.argv_ptrs.as_ptr()) };
+            // SAFETY: `path`, `argv_ptrs` and the environment's pointers are
+            // NUL-terminated and live; on success exec does not return.
+            unsafe {
+                match &self.listen_pid {
+                    None => libc::execv(path.as_ptr(), self.argv_ptrs.as_ptr()),
+                    Some(env) => {
+                        libc::execve(path.as_ptr(), self.argv_ptrs.as_ptr(), env.ptrs.as_ptr())
+                    }
+                }
+            };
             last = Errno::last();
             match last {
                 Errno::EACCES => denied = true,
@@ -137,6 +191,82 @@ impl Command {
         } else {
             last
         }
+    }
+}
+
+impl ListenPid {
+    /// The environment to fill in, when LISTEN_PID names `own`.
+    fn if_for(own: Pid) -> Option<ListenPid> {
+        let own = own.to_string();
+        let mut slot = None;
+        let mut entries: Vec<Vec<u8>> = std::env::vars_os()
+            .enumerate()
+            .map(|(i, (key, value))| {
+                if key == "LISTEN_PID" && value == own.as_str() {
+                    slot = Some(i);
+                    return Vec::with_capacity(LISTEN_PID_ENTRY);
+                }
+                let mut entry = key.into_vec();
+                entry.push(b'=');
+                entry.extend_from_slice(value.as_bytes());
+                entry.push(0);
+                entry
+            })
+            .collect();
+        let slot = slot?;
+        if let Some(entry) = entries.get_mut(slot) {
+            entry.resize(LISTEN_PID_ENTRY, 0);
+        }
+        // The buffers never grow again, so these pointers stay valid.
+        let ptrs = entries
+            .iter()
+            .map(|e| e.as_ptr().cast())
+            .chain([std::ptr::null()])
+            .collect();
+        Some(ListenPid {
+            entries,
+            slot,
+            ptrs,
+        })
+    }
+
+    /// In the child: writes "LISTEN_PID=<pid>" into its buffer, in place.
+    fn fill_in(&mut self, pid: Pid) {
+        let Some(entry) = self.entries.get_mut(self.slot) else {
+            return;
+        };
+        let mut digits = [0u8; 20];
+        let mut n = pid.as_raw().unsigned_abs();
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            if let Some(d) = digits.get_mut(start) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || start == 0 {
+                break;
+            }
+        }
+        let text = b"LISTEN_PID="
+            .iter()
+            .chain(digits.get(start..).unwrap_or_default())
+            .chain(&[0]);
+        for (slot, &byte) in entry.iter_mut().zip(text) {
+            *slot = byte;
+        }
+    }
+}
+
+/// dumb-init's way into a new session: when rinit leads its session and
+/// stdin is its controlling terminal, it lets go of it, so the command's new
+/// session can take it. The kernel then sends rinit's group SIGHUP and
+/// SIGCONT "from" rinit itself: the signal loop discards those as rinit's own.
+fn give_up_terminal() {
+    let leads_session = unistd::getsid(None).is_ok_and(|sid| sid == unistd::getpid());
+    if leads_session && unistd::isatty(io::stdin()).unwrap_or(false) {
+        // SAFETY: TIOCNOTTY takes no argument and touches no memory.
+        unsafe { libc::ioctl(libc::STDIN_FILENO, libc::TIOCNOTTY) };
     }
 }
 

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use nix::unistd::Pid;
 
 use crate::log::{info, warning, Log};
-use crate::options::Settings;
 use crate::procfs::{self, List};
 use crate::reap::{self, Exit};
 use crate::relay::{self, Relay};
+use crate::settings::Settings;
 use crate::signal::{self, Signal};
 use crate::signals::{self, Received, Signals};
 
@@ -87,7 +87,9 @@ impl<'a> Supervisor<'a> {
                 }
             }
             if child_exited {
-                if let Some(exit) = reap::pass(self.log, self.child).main_exit {
+                if let Some(exit) =
+                    reap::pass(self.log, self.child, self.settings.warn_reaped).main_exit
+                {
                     return exit;
                 }
             }

@@ -86,6 +86,8 @@ impl Lines {
 /// dropped.
 pub struct Rinit {
     pub mode: Mode,
+    /// The name rinit runs under, as /proc/PID/comm shows it.
+    name: String,
     child: Child,
     pub out: Lines,
     pub err: Lines,
@@ -93,8 +95,28 @@ pub struct Rinit {
     status: Option<ExitStatus>,
 }
 
+/// rinit's binary under another name (tini, dumb-init, ...): a symlink in
+/// a directory of this test process's own.
+pub fn rinit_as(name: &str) -> String {
+    if name == "rinit" {
+        return RINIT.to_owned();
+    }
+    let dir = std::env::temp_dir().join(format!("rinit-names-{}", std::process::id()));
+    let _ = fs::create_dir_all(&dir);
+    let link = dir.join(name);
+    if fs::symlink_metadata(&link).is_err() {
+        let _ = std::os::unix::fs::symlink(RINIT, &link);
+    }
+    link.to_str().unwrap().to_owned()
+}
+
 /// The command that runs `rinit ARGS` in `mode`, inside a fresh namespace.
 pub fn command(mode: Mode, args: &[&str]) -> Command {
+    command_as("rinit", mode, args)
+}
+
+/// The same, with rinit invoked as `name`.
+pub fn command_as(name: &str, mode: Mode, args: &[&str]) -> Command {
     let mut cmd = Command::new("unshare");
     cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
     if !is_root() {
@@ -105,7 +127,7 @@ pub fn command(mode: Mode, args: &[&str]) -> Command {
         // A shell holds PID 1 and waits; `; exit` keeps it from exec'ing rinit.
         cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
     }
-    cmd.arg(RINIT).args(args);
+    cmd.arg(rinit_as(name)).args(args);
     clean_slate(&mut cmd);
     cmd
 }
@@ -148,6 +170,18 @@ impl Rinit {
         Rinit::spawn(mode, command(mode, args))
     }
 
+    /// Starts rinit invoked as `name` (tini, dumb-init, ...).
+    pub fn start_as(name: &str, mode: Mode, args: &[&str]) -> Rinit {
+        let mut rinit = Rinit::spawn(mode, command_as(name, mode, args));
+        rinit.name = name.to_owned();
+        rinit
+    }
+
+    pub fn with_name(mut self, name: &str) -> Rinit {
+        self.name = name.to_owned();
+        self
+    }
+
     pub fn spawn(mode: Mode, mut cmd: Command) -> Rinit {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -158,6 +192,7 @@ impl Rinit {
         err.clone().collect_from(child.stderr.take().unwrap());
         Rinit {
             mode,
+            name: "rinit".to_owned(),
             child,
             out,
             err,
@@ -176,14 +211,15 @@ impl Rinit {
         loop {
             if let Some(pid) = descendants(root)
                 .into_iter()
-                .find(|&p| comm(p).as_deref() == Some("rinit"))
+                .find(|&p| comm(p).as_deref() == Some(self.name.as_str()))
             {
                 self.pid = Some(pid);
                 return pid;
             }
             assert!(
                 Instant::now() < deadline,
-                "rinit never showed up\n{}",
+                "{} never showed up\n{}",
+                self.name,
                 self.report()
             );
             thread::sleep(Duration::from_millis(5));
@@ -399,4 +435,39 @@ pub fn wait_or_kill(child: &mut Child) -> Option<i32> {
         }
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The pid, as the test sees it, of the process below `root` whose pid in
+/// its own namespace is `ns_pid`.
+pub fn host_pid(root: i32, ns_pid: i32) -> i32 {
+    descendants(root)
+        .into_iter()
+        .find(|&p| {
+            status_field(p, "NSpid")
+                .is_some_and(|ns| ns.rsplit('\t').next() == Some(&ns_pid.to_string()))
+        })
+        .unwrap_or_else(|| panic!("no process {ns_pid} below {root}"))
+}
+
+/// Asserts that a signal relayed to `rinit -- rinit-testkit record --fork`
+/// reached the recording child (and the grandchild in the same group only
+/// when `group`).
+pub fn assert_reaches(rinit: &mut Rinit, group: bool) {
+    rinit.expect_out("child ready");
+    let grandchild: i32 = rinit
+        .expect_out("grandchild ready")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    rinit.signal(libc::SIGUSR1);
+    rinit.expect_out("child SIGUSR1");
+    // A USR1 that reached the grandchild is recorded before this USR2:
+    // lower-numbered pending signals are taken first.
+    let grandchild = host_pid(rinit.pid(), grandchild);
+    assert_eq!(unsafe { libc::kill(grandchild, libc::SIGUSR2) }, 0);
+    rinit.expect_out("grandchild SIGUSR2");
+    let reached = rinit.out.count("grandchild SIGUSR1") == 1;
+    assert_eq!(reached, group, "group: {group}\n{}", rinit.report());
 }

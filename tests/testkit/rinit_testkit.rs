@@ -337,6 +337,13 @@ fn state(code: i32) {
     }
     unsafe { libc::closedir(handle) };
     say(&format!("fds: {}", fds.join(" ")));
+    let leader = unsafe { libc::getsid(0) == libc::getpid() };
+    say(&format!("session leader: {leader}"));
+    say(&format!(
+        "LISTEN_PID={} pid={}",
+        env::var("LISTEN_PID").unwrap_or_default(),
+        process::id()
+    ));
     process::exit(code);
 }
 

@@ -1,0 +1,387 @@
+//! `Settings`: the flags, the environment and the personality's defaults,
+//! resolved once. Options win over the environment, which wins over the
+//! defaults of the name rinit was invoked under.
+
+use std::ffi::{OsStr, OsString};
+use std::time::Duration;
+
+use crate::duration;
+use crate::log::Level;
+use crate::options::{Flags, UsageError};
+use crate::personality::Personality;
+use crate::signal::{self, Signal};
+
+/// Everything rinit was asked to do.
+#[derive(Debug)]
+pub struct Settings {
+    pub verbosity: Level,
+    /// Relay signals to the command alone, not to its process group.
+    pub single_child: bool,
+    /// Start the command in a session of its own that takes the terminal
+    /// (dumb-init's default); rinit then also stops itself after relaying
+    /// a job-control signal, so Ctrl-Z and `fg` work.
+    pub setsid: bool,
+    pub rewrites: Rewrites,
+    /// After the command exits, how long what is left gets between SIGTERM
+    /// and SIGKILL; zero exits at once.
+    pub grace: Duration,
+    /// How long the command gets after a terminating signal before SIGKILL.
+    pub kill_after: Option<Duration>,
+    /// How long a SIGTERM is held before it is forwarded.
+    pub stop_delay: Option<Duration>,
+    /// The signal the kernel sends rinit when its parent dies.
+    pub parent_death: Option<Signal>,
+    /// Warn about every reaped process but the command.
+    pub warn_reaped: bool,
+    /// Exit codes of the command that rinit reports as 0.
+    pub zero_codes: Vec<i32>,
+    pub command: Vec<OsString>,
+}
+
+const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+impl Settings {
+    pub fn resolve(
+        flags: Flags,
+        personality: Personality,
+        env: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Settings, UsageError> {
+        let is_set = |name: &str| env(name).is_some();
+        let env_is = |name: &str, value: &str| env(name).is_some_and(|v| v == value);
+
+        let verbosity = if flags.verbose > 0 {
+            match personality.verbose_is_debug() {
+                true => Level::Debug,
+                false => Level::from_count(flags.verbose),
+            }
+        } else if let Some(n) = env("RINIT_VERBOSITY") {
+            Level::from_count(number(&n, "RINIT_VERBOSITY")?)
+        } else if let Some(n) = env("TINI_VERBOSITY") {
+            // tini's scale: 1 (its default) warnings, 2 info, 3 debug.
+            Level::from_count(number(&n, "TINI_VERBOSITY")?.saturating_sub(1))
+        } else if env_is("DUMB_INIT_DEBUG", "1") {
+            Level::Debug
+        } else {
+            Level::Warn
+        };
+
+        let from_env = if env_is("RINIT_SINGLE_CHILD", "1") || env_is("DUMB_INIT_SETSID", "0") {
+            Some(true)
+        } else if env_is("RINIT_SINGLE_CHILD", "0") || is_set("TINI_KILL_PROCESS_GROUP") {
+            Some(false)
+        } else {
+            None
+        };
+        let single_child = flags
+            .single_child
+            .or(from_env)
+            .unwrap_or(!personality.signals_group());
+        let setsid = !single_child && (personality.setsid() || env_is("DUMB_INIT_SETSID", "1"));
+
+        let mut rewrites = Rewrites::default();
+        if setsid {
+            // The command's session has no parent group in it: the kernel
+            // discards a stopping SIGTSTP/SIGTTIN/SIGTTOU sent to such an
+            // orphaned group, so SIGSTOP stands in for them (as in dumb-init).
+            for sig in [signal::TSTP, signal::TTIN, signal::TTOU] {
+                rewrites.0.push((sig, Some(signal::STOP)));
+            }
+        }
+        let from_env = env("RINIT_REWRITE")
+            .map(|v| text(&v, "RINIT_REWRITE"))
+            .transpose()?;
+        for rule in from_env
+            .iter()
+            .flat_map(|rules| rules.split(','))
+            .filter(|r| !r.is_empty())
+        {
+            rewrites.add(rule)?;
+        }
+        for rule in &flags.rewrites {
+            rewrites.add(&text(rule, "--rewrite")?)?;
+        }
+
+        let time = |flag: Option<OsString>,
+                    name: &str,
+                    what: &str|
+         -> Result<Option<Duration>, UsageError> {
+            match flag {
+                Some(value) => duration_of(&value, what).map(Some),
+                None => env(name).map(|value| duration_of(&value, name)).transpose(),
+            }
+        };
+        let grace = time(flags.grace, "RINIT_GRACE", "--grace")?.unwrap_or(DEFAULT_GRACE);
+        // Zero means off: no deadline at all.
+        let kill_after =
+            time(flags.kill_after, "RINIT_KILL_AFTER", "--kill-after")?.filter(|d| !d.is_zero());
+        let stop_delay =
+            time(flags.stop_delay, "RINIT_STOP_DELAY", "--stop-delay")?.filter(|d| !d.is_zero());
+
+        let parent_death = match flags.parent_death {
+            None => None,
+            Some(name) => {
+                let name = text(&name, "-p")?;
+                let sig = Signal::parse(&name).filter(|s| s.is_relayed());
+                Some(sig.ok_or_else(|| {
+                    UsageError(format!("-p: '{name}' is not a signal rinit relays"))
+                })?)
+            }
+        };
+        let zero_codes = flags
+            .zero_codes
+            .iter()
+            .map(|code| {
+                let shown = code.to_string_lossy();
+                shown
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|c| (0..=255).contains(c))
+                    .ok_or_else(|| {
+                        UsageError(format!("-e: '{shown}' is not an exit code (0 to 255)"))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+
+        Ok(Settings {
+            verbosity,
+            single_child,
+            setsid,
+            rewrites,
+            grace,
+            kill_after,
+            stop_delay,
+            parent_death,
+            warn_reaped: flags.warn_reaped,
+            zero_codes,
+            command: flags.command,
+        })
+    }
+
+    /// The status rinit exits with for the command's `status`.
+    pub fn exit_status(&self, status: i32) -> i32 {
+        if self.zero_codes.contains(&status) {
+            0
+        } else {
+            status
+        }
+    }
+}
+
+/// `-r FROM:TO` rules; a later rule for the same FROM wins.
+#[derive(Debug, Default)]
+pub struct Rewrites(Vec<(Signal, Option<Signal>)>);
+
+impl Rewrites {
+    /// What to send for `sig`: itself, its rewrite, or None to drop it.
+    pub fn apply(&self, sig: Signal) -> Option<Signal> {
+        match self.0.iter().rev().find(|(from, _)| *from == sig) {
+            Some((_, to)) => *to,
+            None => Some(sig),
+        }
+    }
+
+    fn add(&mut self, rule: &str) -> Result<(), UsageError> {
+        let bad =
+            |why: &str| UsageError(format!("bad --rewrite '{rule}': {why} (expected FROM:TO)"));
+        let (from, to) = rule.split_once(':').ok_or_else(|| bad("no ':'"))?;
+        let from = Signal::parse(from).ok_or_else(|| bad("unknown signal before ':'"))?;
+        if !from.is_relayed() {
+            return Err(bad(&format!("rinit never relays {from}")));
+        }
+        let to = match to {
+            "0" => None,
+            name => Some(Signal::parse(name).ok_or_else(|| bad("unknown signal after ':'"))?),
+        };
+        self.0.push((from, to));
+        Ok(())
+    }
+}
+
+fn text(value: &OsStr, what: &str) -> Result<String, UsageError> {
+    value
+        .to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| UsageError(format!("{what}: value is not valid UTF-8")))
+}
+
+fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
+    let shown = value.to_string_lossy();
+    shown
+        .trim()
+        .parse()
+        .map_err(|_| UsageError(format!("{what}: '{shown}' is not a whole number")))
+}
+
+fn duration_of(value: &OsStr, what: &str) -> Result<Duration, UsageError> {
+    let shown = value.to_string_lossy();
+    duration::parse(&shown).ok_or_else(|| {
+        UsageError(format!(
+            "{what}: '{shown}' is not a duration (like 500ms, 5s, 2m or 5)"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::{parse, Request};
+
+    fn resolve_as(
+        personality: Personality,
+        line: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Settings, UsageError> {
+        let words: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
+        let Ok(Request::Run(flags)) = parse(&words) else {
+            panic!("{line}")
+        };
+        let env: Vec<(String, OsString)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        Settings::resolve(flags, personality, |k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    fn resolve(line: &str, env: &[(&str, &str)]) -> Settings {
+        resolve_as(Personality::Rinit, line, env).unwrap()
+    }
+
+    fn error(line: &str, env: &[(&str, &str)]) -> String {
+        resolve_as(Personality::Rinit, line, env).unwrap_err().0
+    }
+
+    fn sig(name: &str) -> Signal {
+        Signal::parse(name).unwrap()
+    }
+
+    #[test]
+    fn rewrites_by_name_and_number_and_later_rules_win() {
+        let s = resolve("-r USR1:USR2 -r 1:2 -r HUP:QUIT -r TERM:0 x", &[]);
+        assert_eq!(s.rewrites.apply(sig("USR1")), Some(sig("USR2")));
+        assert_eq!(s.rewrites.apply(sig("HUP")), Some(sig("QUIT")));
+        assert_eq!(s.rewrites.apply(sig("TERM")), None);
+        assert_eq!(s.rewrites.apply(sig("INT")), Some(sig("INT")));
+        let s = resolve("-r HUP:INT x", &[("RINIT_REWRITE", "HUP:QUIT,USR1:0")]);
+        assert_eq!(s.rewrites.apply(sig("HUP")), Some(sig("INT")));
+        assert_eq!(s.rewrites.apply(sig("USR1")), None);
+    }
+
+    #[test]
+    fn bad_rewrites_name_the_problem() {
+        assert!(error("-r TERM x", &[]).contains("no ':'"));
+        assert!(error("-r :TERM x", &[]).contains("before ':'"));
+        assert!(error("-r TERM: x", &[]).contains("after ':'"));
+        assert!(error("-r FOO:TERM x", &[]).contains("before ':'"));
+        assert!(error("-r TERM:99 x", &[]).contains("after ':'"));
+        assert!(error("-r KILL:TERM x", &[]).contains("never relays SIGKILL"));
+        assert!(error("-r CHLD:TERM x", &[]).contains("never relays SIGCHLD"));
+        assert!(error("x", &[("RINIT_REWRITE", "TERM")]).contains("no ':'"));
+    }
+
+    #[test]
+    fn durations_from_options_or_environment() {
+        let s = resolve("--grace 2s --kill-after=500ms --stop-delay 1 x", &[]);
+        assert_eq!(s.grace, Duration::from_secs(2));
+        assert_eq!(s.kill_after, Some(Duration::from_millis(500)));
+        assert_eq!(s.stop_delay, Some(Duration::from_secs(1)));
+        let s = resolve("x", &[]);
+        assert_eq!(
+            (s.grace, s.kill_after, s.stop_delay),
+            (DEFAULT_GRACE, None, None)
+        );
+        let env = [
+            ("RINIT_GRACE", "0"),
+            ("RINIT_KILL_AFTER", "2m"),
+            ("RINIT_STOP_DELAY", "0"),
+        ];
+        let s = resolve("--grace 3 x", &env);
+        assert_eq!(s.grace, Duration::from_secs(3));
+        assert_eq!(s.kill_after, Some(Duration::from_secs(120)));
+        assert_eq!(s.stop_delay, None);
+        assert!(error("--grace soon x", &[]).contains("--grace: 'soon' is not a duration"));
+        assert!(error("--kill-after -1s x", &[]).contains("--kill-after"));
+        assert!(error("x", &[("RINIT_STOP_DELAY", "5h")]).contains("RINIT_STOP_DELAY"));
+    }
+
+    #[test]
+    fn verbosity_from_flags_then_each_environment_variable() {
+        assert_eq!(
+            resolve("-v x", &[("RINIT_VERBOSITY", "2")]).verbosity,
+            Level::Info
+        );
+        assert_eq!(
+            resolve("x", &[("RINIT_VERBOSITY", "2")]).verbosity,
+            Level::Debug
+        );
+        assert_eq!(
+            resolve("x", &[("TINI_VERBOSITY", "1")]).verbosity,
+            Level::Warn
+        );
+        assert_eq!(
+            resolve("x", &[("TINI_VERBOSITY", "2")]).verbosity,
+            Level::Info
+        );
+        assert_eq!(
+            resolve("x", &[("TINI_VERBOSITY", "3")]).verbosity,
+            Level::Debug
+        );
+        assert_eq!(
+            resolve("x", &[("DUMB_INIT_DEBUG", "1")]).verbosity,
+            Level::Debug
+        );
+        assert_eq!(
+            resolve_as(Personality::DumbInit, "-v x", &[])
+                .unwrap()
+                .verbosity,
+            Level::Debug
+        );
+        assert!(error("x", &[("RINIT_VERBOSITY", "loud")]).contains("RINIT_VERBOSITY"));
+    }
+
+    #[test]
+    fn each_personality_has_its_defaults_and_options_override_them() {
+        let tini = Personality::Tini { docker: true };
+        let s = resolve_as(tini, "x", &[]).unwrap();
+        assert!(s.single_child && !s.setsid);
+        assert!(!resolve_as(tini, "-g x", &[]).unwrap().single_child);
+        assert!(
+            !resolve_as(tini, "x", &[("TINI_KILL_PROCESS_GROUP", "0")])
+                .unwrap()
+                .single_child
+        );
+        assert!(
+            resolve_as(Personality::Catatonit, "x", &[])
+                .unwrap()
+                .single_child
+        );
+        let s = resolve_as(Personality::DumbInit, "x", &[]).unwrap();
+        assert!(!s.single_child && s.setsid);
+        assert_eq!(s.rewrites.apply(sig("TSTP")), Some(signal::STOP));
+        let s = resolve_as(Personality::DumbInit, "-r TSTP:TSTP x", &[]).unwrap();
+        assert_eq!(s.rewrites.apply(sig("TSTP")), Some(sig("TSTP")));
+        let s = resolve_as(Personality::DumbInit, "-c x", &[]).unwrap();
+        assert!(s.single_child && !s.setsid);
+        let s = resolve_as(Personality::DumbInit, "x", &[("DUMB_INIT_SETSID", "0")]).unwrap();
+        assert!(s.single_child && !s.setsid);
+        let s = resolve("x", &[]);
+        assert!(!s.single_child && !s.setsid);
+        assert!(resolve("x", &[("RINIT_SINGLE_CHILD", "1")]).single_child);
+        assert!(!resolve("-g x", &[("RINIT_SINGLE_CHILD", "1")]).single_child);
+    }
+
+    #[test]
+    fn tini_extras_parent_death_and_exit_code_remapping() {
+        let s = resolve("-p SIGHUP -e 3 -e 143 x", &[]);
+        assert_eq!(s.parent_death, Some(sig("HUP")));
+        assert_eq!(
+            (s.exit_status(3), s.exit_status(143), s.exit_status(4)),
+            (0, 0, 4)
+        );
+        assert!(error("-p NOPE x", &[]).contains("-p: 'NOPE'"));
+        assert!(error("-p KILL x", &[]).contains("-p: 'KILL'"));
+        assert!(error("-e 256 x", &[]).contains("-e: '256'"));
+        assert!(error("-e x x", &[]).contains("-e: 'x'"));
+    }
+}

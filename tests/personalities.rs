@@ -1,0 +1,266 @@
+//! Invoked as tini, docker-init, dumb-init or catatonit, rinit takes that
+//! init's defaults, options, environment and exit statuses; tini's extras
+//! (-p, -e, -w, -l, -s) work under every name; LISTEN_PID follows the child.
+
+mod common;
+
+use std::process::Command;
+
+use common::{
+    assert_reaches, command_as, rinit_as, run_with_deadline, Mode, Rinit, MODES, TESTKIT,
+};
+
+const NAMES: [&str; 5] = ["rinit", "tini", "docker-init", "dumb-init", "catatonit"];
+
+fn run_as(name: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(rinit_as(name));
+    cmd.args(args).envs(env.iter().copied());
+    common::clean_slate(&mut cmd);
+    run_with_deadline(cmd)
+}
+
+#[test]
+fn tini_docker_init_and_catatonit_signal_the_child_alone_unless_g() {
+    for name in ["tini", "docker-init", "catatonit"] {
+        for mode in MODES {
+            let mut rinit = Rinit::start_as(name, mode, &["--", TESTKIT, "record", "--fork"]);
+            assert_reaches(&mut rinit, false);
+            let mut rinit = Rinit::start_as(name, mode, &["-g", "--", TESTKIT, "record", "--fork"]);
+            assert_reaches(&mut rinit, true);
+        }
+    }
+}
+
+#[test]
+fn tini_kill_process_group_in_the_environment_means_g() {
+    let mut cmd = command_as("tini", Mode::Pid1, &["--", TESTKIT, "record", "--fork"]);
+    cmd.env("TINI_KILL_PROCESS_GROUP", "0");
+    let mut rinit = Rinit::spawn(Mode::Pid1, cmd).with_name("tini");
+    assert_reaches(&mut rinit, true);
+}
+
+#[test]
+fn rinit_and_dumb_init_signal_the_whole_group() {
+    for name in ["rinit", "dumb-init"] {
+        for mode in MODES {
+            let mut rinit = Rinit::start_as(name, mode, &["--", TESTKIT, "record", "--fork"]);
+            assert_reaches(&mut rinit, true);
+        }
+    }
+}
+
+#[test]
+fn dumb_init_starts_the_command_in_a_session_of_its_own_unless_told_not_to() {
+    let leader = |name: &str, args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = command_as(name, Mode::Pid1, args);
+        cmd.envs(env.iter().copied());
+        let rinit = Rinit::spawn(Mode::Pid1, cmd).with_name(name);
+        rinit.expect_out("session leader")
+    };
+    let state = ["--", TESTKIT, "state"];
+    assert_eq!(leader("dumb-init", &state, &[]), "session leader: true");
+    assert_eq!(
+        leader("dumb-init", &["-c", "--", TESTKIT, "state"], &[]),
+        "session leader: false"
+    );
+    assert_eq!(
+        leader("dumb-init", &state, &[("DUMB_INIT_SETSID", "0")]),
+        "session leader: false"
+    );
+    assert_eq!(leader("rinit", &state, &[]), "session leader: false");
+    assert_eq!(
+        leader("rinit", &state, &[("DUMB_INIT_SETSID", "1")]),
+        "session leader: true"
+    );
+    // -c and DUMB_INIT_SETSID=0 also mean the child alone gets signals.
+    let mut rinit = Rinit::start_as(
+        "dumb-init",
+        Mode::Pid1,
+        &["-c", "--", TESTKIT, "record", "--fork"],
+    );
+    assert_reaches(&mut rinit, false);
+}
+
+#[test]
+fn usage_errors_exit_as_each_peer_does_with_its_name_as_prefix() {
+    for name in NAMES {
+        let (status, _, err) = run_as(name, &["--no-such-option", "true"], &[]);
+        let expected = if name == "rinit" { 2 } else { 1 };
+        assert_eq!(status, expected, "{name}");
+        assert!(
+            err.starts_with(&format!("[{name}] unknown option")),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn exec_failures_exit_as_each_peer_does() {
+    let cases = [
+        ("rinit", 127, 126),
+        ("tini", 127, 126),
+        ("docker-init", 127, 126),
+        ("dumb-init", 2, 2),
+        ("catatonit", 127, 126),
+    ];
+    for (name, not_found, denied) in cases {
+        let (status, _, err) = run_as(name, &["--", "/no/such/program"], &[]);
+        assert_eq!(status, not_found, "{name}: {err}");
+        assert!(
+            err.starts_with(&format!("[{name}] cannot run '/no/such/program'")),
+            "{err}"
+        );
+        let (status, _, _) = run_as(name, &["--", "/tmp"], &[]);
+        assert_eq!(status, denied, "{name}");
+    }
+}
+
+#[test]
+fn each_name_has_its_verbosity_scale() {
+    // tini: TINI_VERBOSITY=3 is its debug level; dumb-init: -v shows all.
+    let script = "(sh -c 'exit 0' &); sleep 0.2";
+    let (_, _, err) = run_as(
+        "tini",
+        &["--", "sh", "-c", script],
+        &[("TINI_VERBOSITY", "3")],
+    );
+    assert!(err.contains("[tini] reaped process"), "{err}");
+    let (_, _, err) = run_as(
+        "tini",
+        &["--", "sh", "-c", script],
+        &[("TINI_VERBOSITY", "1")],
+    );
+    assert!(err.is_empty(), "{err}");
+    let (_, _, err) = run_as("dumb-init", &["-v", "--", "sh", "-c", script], &[]);
+    assert!(err.contains("[dumb-init] reaped process"), "{err}");
+    let (_, _, err) = run_as("rinit", &["-v", "--", "sh", "-c", script], &[]);
+    assert!(
+        err.contains("started") && !err.contains("reaped process"),
+        "{err}"
+    );
+    let (_, _, err) = run_as(
+        "rinit",
+        &["--", "sh", "-c", script],
+        &[("DUMB_INIT_DEBUG", "1")],
+    );
+    assert!(err.contains("reaped process"), "{err}");
+}
+
+#[test]
+fn e_turns_chosen_exit_codes_into_0() {
+    for mode in MODES {
+        let mut rinit = Rinit::start_as(
+            "tini",
+            mode,
+            &["-e", "3", "-e", "143", "--", "sh", "-c", "exit 3"],
+        );
+        assert_eq!(rinit.exit_code(), 0, "{mode:?}");
+        let mut rinit = Rinit::start_as(
+            "tini",
+            mode,
+            &["-e", "143", "--", "sh", "-c", "kill -TERM $$"],
+        );
+        assert_eq!(rinit.exit_code(), 0, "{mode:?}");
+        let mut rinit = Rinit::start_as("tini", mode, &["-e", "3", "--", "sh", "-c", "exit 4"]);
+        assert_eq!(rinit.exit_code(), 4, "{mode:?}");
+    }
+    let (status, _, err) = run_as("tini", &["-e", "300", "true"], &[]);
+    assert_eq!(status, 1);
+    assert!(err.contains("-e: '300'"), "{err}");
+}
+
+#[test]
+fn w_warns_about_every_reaped_process_but_the_command() {
+    let script = "(sh -c 'exit 7' &); sleep 0.2";
+    let (status, _, err) = run_as("rinit", &["-w", "--", "sh", "-c", script], &[]);
+    assert_eq!(status, 0);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("reaped process") && err.contains("exited with code 7"),
+        "{err}"
+    );
+    let (_, _, err) = run_as("rinit", &["--", "sh", "-c", script], &[]);
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn l_shows_the_license_and_s_is_accepted() {
+    for flag in ["-l", "-L", "--license"] {
+        let (status, out, _) = run_as("tini", &[flag], &[]);
+        assert_eq!(status, 0);
+        assert!(out.starts_with("MIT License"), "{out}");
+    }
+    let (status, _, err) = run_as(
+        "tini",
+        &["-s", "--", "sh", "-c", "exit 5"],
+        &[("TINI_SUBREAPER", "")],
+    );
+    assert_eq!(status, 5, "{err}");
+}
+
+#[test]
+fn p_relays_the_signal_the_kernel_sends_when_rinit_s_parent_dies() {
+    // PID 1 holds the namespace; a subshell is rinit's parent, and dies.
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+    if !common::is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    // The holder sleeps rather than `wait`: a `wait` would return when the
+    // parent dies, and PID 1 exiting takes the whole namespace with it.
+    let script = "(\"$@\"; :) & exec sleep 1000";
+    cmd.args([
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        common::RINIT,
+        "-p",
+        "SIGUSR1",
+        "--",
+        TESTKIT,
+        "record",
+    ]);
+    common::clean_slate(&mut cmd);
+    let mut rinit = Rinit::spawn(Mode::Subreaper, cmd);
+    rinit.expect_out("child ready");
+    let parent = common::status_field(rinit.pid(), "PPid")
+        .unwrap()
+        .parse::<i32>()
+        .unwrap();
+    assert_eq!(unsafe { libc::kill(parent, libc::SIGKILL) }, 0);
+    rinit.expect_out("child SIGUSR1");
+}
+
+#[test]
+fn listen_pid_naming_rinit_names_the_child_instead() {
+    // Subreaper: the shell execs rinit, so LISTEN_PID=$$ is rinit's pid.
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        "LISTEN_PID=$$ exec \"$0\" -- \"$1\" state",
+        common::RINIT,
+        TESTKIT,
+    ]);
+    common::clean_slate(&mut cmd);
+    let (status, out, err) = run_with_deadline(cmd);
+    assert_eq!(status, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("LISTEN_PID=")).unwrap();
+    let (listen, pid) = line.split_once(' ').unwrap();
+    assert_eq!(
+        listen.trim_start_matches("LISTEN_PID="),
+        pid.trim_start_matches("pid="),
+        "{line}"
+    );
+    // As PID 1, rinit's pid is 1 and the child's 2.
+    let mut cmd = common::command(Mode::Pid1, &["--", TESTKIT, "state"]);
+    cmd.env("LISTEN_PID", "1").env("LISTEN_FDS", "1");
+    let rinit = Rinit::spawn(Mode::Pid1, cmd);
+    assert_eq!(rinit.expect_out("LISTEN_PID="), "LISTEN_PID=2 pid=2");
+    // A LISTEN_PID that names another process passes untouched.
+    let mut cmd = common::command(Mode::Pid1, &["--", TESTKIT, "state"]);
+    cmd.env("LISTEN_PID", "4242");
+    let rinit = Rinit::spawn(Mode::Pid1, cmd);
+    assert_eq!(rinit.expect_out("LISTEN_PID="), "LISTEN_PID=4242 pid=2");
+}
