@@ -58,3 +58,119 @@ fn the_command_reads_the_terminal_and_gets_ctrl_c() {
         );
     }
 }
+
+/// All the bytes a terminal showed, for waiting on prompts (no newline).
+#[derive(Clone, Default)]
+struct Screen(std::sync::Arc<(std::sync::Mutex<String>, std::sync::Condvar)>);
+
+impl Screen {
+    fn watch(&self, mut master: File) {
+        let screen = self.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut master, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let (text, changed) = &*screen.0;
+                text.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+                changed.notify_all();
+            }
+        });
+    }
+
+    /// Waits for `needle` to appear after byte `from`; returns where it ends.
+    fn wait_for(&self, needle: &str, from: usize) -> usize {
+        let deadline = std::time::Instant::now() + common::PATIENCE;
+        let (text, changed) = &*self.0;
+        let mut guard = text.lock().unwrap();
+        loop {
+            if let Some(at) = guard.get(from..).and_then(|t| t.find(needle)) {
+                return from + at + needle.len();
+            }
+            let left = deadline.checked_duration_since(std::time::Instant::now());
+            let left = left.unwrap_or_else(|| panic!("no {needle:?} on the terminal:\n{}", *guard));
+            guard = changed.wait_timeout(guard, left).unwrap().0;
+        }
+    }
+}
+
+/// The state letter (R, S, T, Z) of the process below `root` named `name`.
+fn state_of(root: i32, name: &str) -> char {
+    let pid = common::descendants(root)
+        .into_iter()
+        .find(|&p| common::comm(p).as_deref() == Some(name));
+    let pid = pid.unwrap_or_else(|| panic!("no {name} below {root}"));
+    let state = common::status_field(pid, "State").unwrap();
+    state.chars().next().unwrap()
+}
+
+#[test]
+fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+    if !common::is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--", "bash", "--norc", "--noprofile", "-i"])
+        .env("PS1", "$ ")
+        .env("TERM", "dumb");
+    common::clean_slate(&mut cmd);
+    cmd.stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(Stdio::from(pty.slave));
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut shell = cmd.spawn().unwrap();
+    let root = shell.id() as i32;
+    let mut master = File::from(pty.master);
+    let screen = Screen::default();
+    screen.watch(master.try_clone().unwrap());
+
+    let mut at = screen.wait_for("$ ", 0);
+    let line = format!(
+        "{} -- {TESTKIT} record --exit-on SIGINT\n",
+        common::rinit_as("dumb-init")
+    );
+    master.write_all(line.as_bytes()).unwrap();
+    at = screen.wait_for("child ready", at);
+
+    master.write_all(b"\x1a").unwrap();
+    at = screen.wait_for("Stopped", at);
+    at = screen.wait_for("$ ", at);
+    assert_eq!(
+        state_of(root, "rinit-testkit"),
+        'T',
+        "Ctrl-Z did not stop the command"
+    );
+    assert_eq!(
+        state_of(root, "dumb-init"),
+        'T',
+        "dumb-init did not stop itself"
+    );
+
+    master.write_all(b"fg\n").unwrap();
+    at = screen.wait_for("child SIGCONT", at);
+    assert_ne!(
+        state_of(root, "rinit-testkit"),
+        'T',
+        "fg did not resume the command"
+    );
+
+    master.write_all(b"\x03").unwrap();
+    at = screen.wait_for("child SIGINT", at);
+    at = screen.wait_for("$ ", at);
+    master.write_all(b"echo status=$?\n").unwrap();
+    screen.wait_for("status=0", at);
+
+    let _ = shell.kill();
+    let _ = shell.wait();
+}
