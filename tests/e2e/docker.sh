@@ -74,6 +74,8 @@ mkdir -p "$ctx/root/bin" "$ctx/root/sbin" "$ctx/root/usr/local/bin"
 cp /bin/busybox "$ctx/root/bin/busybox"
 for tool in sh ps sleep echo cat grep; do ln -s busybox "$ctx/root/bin/$tool"; done
 cp "$rinit" "$ctx/root/sbin/rinit"
+# The drop-in recipe: rinit under dumb-init's name.
+ln -s rinit "$ctx/root/sbin/dumb-init"
 cp "$app" "$ctx/root/usr/local/bin/rinit-testkit"
 # `app` as a command of its own, as a real image would have it.
 printf '#!/bin/sh\nexec /usr/local/bin/rinit-testkit app "$@"\n' >"$ctx/root/usr/local/bin/app"
@@ -102,6 +104,7 @@ orphan_maker='for i in 1 2 3 4 5 6 7 8; do (sleep 0.2 &); done; exec app'
 image orphans "[\"/sbin/rinit\", \"--\", \"sh\", \"-c\", \"$orphan_maker\"]"
 image orphans-bare "[\"sh\", \"-c\", \"$orphan_maker\"]"
 image plain '["app"]'
+image dumb-init '["/sbin/dumb-init", "app"]'
 
 # --- checks and the table ----------------------------------------------------
 passed=0
@@ -231,13 +234,15 @@ check "f: docker stop returns in under 2 s" under "$secs" 2
 check "f: the app's shutdown line is logged" has_log e2e-f "app: flushed, exiting"
 check "f: the exit code is the app's (0)" test "$code" = 0
 
-say "g) docker run -it: Ctrl-C reaches the app"
-interactive=$(
-  python3 - <<'EOF'
+# interactive NAME IMAGE: runs `docker run -it` on a pty, types Ctrl-C once
+# the app is ready; prints "READY GOT_SIGINT GOT_SIGHUP SECONDS EXIT_CODE".
+interactive() {
+  python3 - "$@" <<'EOF'
 import os, pty, select, sys, time
+name, image = sys.argv[1:3]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execvp("docker", ["docker", "run", "-it", "--name", "e2e-g", "rinit-e2e-exec-form"])
+    os.execvp("docker", ["docker", "run", "-it", "--name", name, image])
 seen = b""
 def wait_for(text, seconds=10):
     global seen
@@ -254,14 +259,25 @@ start = time.time()
 os.write(fd, b"\x03")
 got = wait_for(b"app: got SIGINT")
 _, status = os.waitpid(pid, 0)
-print(f"{int(ready)} {int(got)} {time.time() - start:.2f} {os.waitstatus_to_exitcode(status)}")
+hup = b"got SIGHUP" in seen
+print(f"{int(ready)} {int(got)} {int(hup)} {time.time() - start:.2f} {os.waitstatus_to_exitcode(status)}")
 EOF
-)
-read -r ready got secs code <<<"$interactive"
+}
+
+say "g) docker run -it: Ctrl-C reaches the app"
+read -r ready got hup secs code <<<"$(interactive e2e-g rinit-e2e-exec-form)"
 check "g: the app started on a terminal" test "$ready" = 1
 check "g: Ctrl-C reached the app" test "$got" = 1
 check "g: the container ended with the app's exit code (0)" test "$code" = 0
 row "g) \`docker run -it\`, Ctrl-C (seconds from Ctrl-C to exit)" "$secs" "$code"
+
+say "h) as dumb-init, docker run -it: the app takes the terminal"
+read -r ready got hup secs code <<<"$(interactive e2e-h rinit-e2e-dumb-init)"
+check "h: the app started on a terminal" test "$ready" = 1
+check "h: Ctrl-C reached the app in its own session" test "$got" = 1
+check "h: the hang-up from letting go of the terminal never reached the app" test "$hup" = 0
+check "h: the container ended with the app's exit code (0)" test "$code" = 0
+row "h) \`ENTRYPOINT [\"/sbin/dumb-init\", \"app\"]\` (a symlink to rinit), \`-it\`, Ctrl-C" "$secs" "$code"
 
 echo
 echo "| scenario | stop seconds | exit code |"
