@@ -264,3 +264,29 @@ fn listen_pid_naming_rinit_names_the_child_instead() {
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     assert_eq!(rinit.expect_out("LISTEN_PID="), "LISTEN_PID=4242 pid=2");
 }
+
+#[test]
+fn rinit_s_fixes_hold_under_every_name() {
+    for name in NAMES {
+        // Inherited ignores and mask reach the child (dumb-init resets them,
+        // catatonit leaks its own blocked signals).
+        let mut cmd = command_as(name, Mode::Pid1, &["--", TESTKIT, "state"]);
+        common::inherit_ignored(&mut cmd, libc::SIGUSR2);
+        common::inherit_blocked(&mut cmd, libc::SIGWINCH);
+        let rinit = Rinit::spawn(Mode::Pid1, cmd).with_name(name);
+        assert_eq!(
+            rinit.expect_out("SigIgn"),
+            "SigIgn:\t0000000000000800",
+            "{name}"
+        );
+        assert_eq!(
+            rinit.expect_out("SigBlk"),
+            "SigBlk:\t0000000008000000",
+            "{name}"
+        );
+        // Away from PID 1, orphans come to rinit with no -s (tini only warns).
+        let mut rinit = Rinit::start_as(name, Mode::Subreaper, &["--", TESTKIT, "orphans", "20"]);
+        assert_eq!(rinit.expect_out("misparented"), "misparented 0", "{name}");
+        assert_eq!(rinit.expect_out("zombies"), "zombies 0", "{name}");
+    }
+}
