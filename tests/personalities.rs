@@ -285,7 +285,7 @@ fn rinit_s_fixes_hold_under_every_name() {
             "{name}"
         );
         // Away from PID 1, orphans come to rinit with no -s (tini only warns).
-        let mut rinit = Rinit::start_as(name, Mode::Subreaper, &["--", TESTKIT, "orphans", "20"]);
+        let rinit = Rinit::start_as(name, Mode::Subreaper, &["--", TESTKIT, "orphans", "20"]);
         assert_eq!(rinit.expect_out("misparented"), "misparented 0", "{name}");
         assert_eq!(rinit.expect_out("zombies"), "zombies 0", "{name}");
     }
