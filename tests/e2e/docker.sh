@@ -125,14 +125,21 @@ row() { rows+=("| $1 | $2 | $3 |"); }
 # wait_log CONTAINER TEXT: up to 10 s for TEXT in the container's log.
 wait_log() {
   for _ in $(seq 100); do
-    docker logs "$1" 2>&1 | grep -qF -- "$2" && return 0
+    has_log "$1" "$2" && return 0
     sleep 0.1
   done
   say "no '$2' in the log of $1:"
   docker logs "$1" 2>&1 | sed 's/^/    /' >&2
   return 1
 }
-has_log() { docker logs "$1" 2>&1 | grep -qF -- "$2"; }
+# The log is read whole first: `docker logs | grep -q` would fail under
+# pipefail whenever grep stops reading early.
+has_log() {
+  local log
+  log=$(docker logs "$1" 2>&1)
+  grep -qF -- "$2" <<<"$log"
+}
+not() { ! "$@"; }
 exit_code() { docker inspect -f '{{.State.ExitCode}}' "$1"; }
 # stop_seconds CONTAINER TIMEOUT: runs docker stop, prints how long it took.
 stop_seconds() {
@@ -155,7 +162,7 @@ code=$(exit_code e2e-a)
 row "a) shell form: \`ENTRYPOINT app && …\` (sh is PID 1)" "$secs" "$code"
 check "a: docker stop waits out its timeout" at_least "$secs" 5
 check "a: the container is SIGKILLed (137)" test "$code" = 137
-check "a: the app never hears SIGTERM" bash -c "! docker logs e2e-a 2>&1 | grep -q 'got SIGTERM'"
+check "a: the app never hears SIGTERM" not has_log e2e-a "got SIGTERM"
 
 say "b) exec form under rinit"
 run e2e-b rinit-e2e-exec-form
@@ -226,7 +233,7 @@ say "f) docker run --init with rinit as the engine's init"
 run e2e-f --init rinit-e2e-plain
 wait_log e2e-f "app: ready"
 check "f: PID 1 is the engine's init" test "$(docker exec e2e-f cat /proc/1/comm)" = docker-init
-check "f: the engine's init is rinit" bash -c "docker exec e2e-f /sbin/docker-init --version | grep -q '^rinit '"
+check "f: the engine's init is rinit" grep -q '^rinit ' <<<"$(docker exec e2e-f /sbin/docker-init --version)"
 secs=$(stop_seconds e2e-f 10)
 code=$(exit_code e2e-f)
 row "f) \`docker run --init\` (init-path = rinit)" "$secs" "$code"
