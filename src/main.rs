@@ -55,14 +55,27 @@ const CANNOT_RUN: i32 = 126;
 
 #[cfg(not(test))]
 #[no_mangle]
-extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
-    // std reads argv itself (glibc hands it over at load time).
-    start()
+extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
+    use std::ffi::{CStr, OsStr};
+    use std::os::unix::ffi::OsStrExt;
+    // From main's own arguments: std::env::args() is empty without Rust's
+    // start-up code on musl (only glibc hands argv to std at load time).
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map_while(|i| {
+            // SAFETY: the C runtime passes `argc` pointers to NUL-terminated
+            // strings in `argv`; a null one ends the list early.
+            let arg = unsafe { *argv.add(i) };
+            // SAFETY: as above, a non-null entry is a C string that lives as
+            // long as the process.
+            (!arg.is_null())
+                .then(|| OsStr::from_bytes(unsafe { CStr::from_ptr(arg) }.to_bytes()).to_owned())
+        })
+        .collect();
+    start(args)
 }
 
 #[cfg_attr(test, allow(dead_code))]
-fn start() -> ! {
-    let args: Vec<OsString> = std::env::args_os().collect();
+fn start(args: Vec<OsString>) -> ! {
     let personality = Personality::from_argv0(args.first().map(OsString::as_os_str));
     let parsed =
         options::parse(args.get(1..).unwrap_or_default()).and_then(|request| match request {
