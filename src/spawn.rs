@@ -1,20 +1,20 @@
 //! Starting the command: fork, a process group of its own, the terminal's
 //! foreground, the inherited signal state, and exec with a PATH search.
 //!
-//! Everything the child needs is prepared before fork; between fork and exec
-//! the child makes only async-signal-safe system calls. An exec failure
-//! travels back over a close-on-exec pipe, so rinit itself reports it: EOF on
-//! the pipe means exec succeeded.
+//! Everything the child needs is prepared beforehand; between clone and exec
+//! the child makes only async-signal-safe system calls and allocates
+//! nothing. An exec failure comes back in shared memory, so rinit itself
+//! reports it.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::mem::MaybeUninit;
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use libc::c_char;
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::unistd::{self, ForkResult, Pid};
+use nix::unistd::{self, Pid};
 
 use crate::signals::Signals;
 
@@ -100,27 +100,45 @@ impl Command {
         if matches!(session, Session::New) {
             give_up_terminal();
         }
-        let (report_read, report_write) =
-            unistd::pipe2(OFlag::O_CLOEXEC).map_err(SpawnError::Fork)?;
-        // SAFETY: rinit is single-threaded, so the child may run any code; it
-        // still sticks to async-signal-safe calls and never returns.
-        match unsafe { unistd::fork() }.map_err(SpawnError::Fork)? {
-            ForkResult::Child => {
-                drop(report_read);
-                let errno = self.become_command(signals, session);
-                report(&report_write, errno)
-            }
-            ForkResult::Parent { child } => {
-                drop(report_write);
-                match read_report(&report_read) {
-                    None => Ok(child),
-                    Some(errno) => {
-                        // The child has exited already; collect it so it is
-                        // not counted as the main child's exit later.
-                        let _ = nix::sys::wait::waitpid(child, None);
-                        Err(SpawnError::Exec(errno))
-                    }
-                }
+        let mut stack: Vec<MaybeUninit<u8>> = Vec::with_capacity(CHILD_STACK);
+        // The stack grows down: the child starts at the top, 16-byte aligned.
+        let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK);
+        let top = top.wrapping_sub(top as usize % 16);
+        let mut shared = Shared {
+            command: self,
+            signals,
+            session,
+            errno: 0,
+        };
+        let shared_ptr: *mut Shared = &mut shared;
+        // CLONE_VM | CLONE_VFORK, as posix_spawn does it: the child runs in
+        // rinit's memory (no page tables to copy) while rinit waits, until
+        // the child has exec'd or exited. rinit installs no signal handlers,
+        // so nothing but `child_main` ever runs in the child.
+        // SAFETY: `top` ends a live, writable, aligned CHILD_STACK-byte block
+        // and `shared_ptr` points to a live `Shared`; both outlive the call,
+        // since CLONE_VFORK returns only once the child is done with them.
+        let pid = unsafe {
+            libc::clone(
+                child_main,
+                top.cast(),
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                shared_ptr.cast(),
+            )
+        };
+        if pid < 0 {
+            return Err(SpawnError::Fork(Errno::last()));
+        }
+        let child = Pid::from_raw(pid);
+        // SAFETY: the child is done (CLONE_VFORK); a volatile read because
+        // the write came from a function the compiler saw nothing of.
+        match unsafe { std::ptr::read_volatile(std::ptr::addr_of!((*shared_ptr).errno)) } {
+            0 => Ok(child),
+            errno => {
+                // The child has exited already; collect it so it is not
+                // counted as the main child's exit later.
+                let _ = nix::sys::wait::waitpid(child, None);
+                Err(SpawnError::Exec(Errno::from_raw(errno)))
             }
         }
     }
@@ -136,7 +154,10 @@ impl Command {
                     // SIGTTOU is still blocked here, so a background group may
                     // take the foreground. A failure only means no usable
                     // terminal: go on.
-                    let _ = unistd::tcsetpgrp(io::stdin(), unistd::getpid());
+                    // SAFETY: fd 0 is only borrowed for the call (std's
+                    // io::stdin() would allocate in rinit's memory).
+                    let stdin = unsafe { BorrowedFd::borrow_raw(libc::STDIN_FILENO) };
+                    let _ = unistd::tcsetpgrp(stdin, unistd::getpid());
                 }
             }
             Session::New => {
@@ -198,6 +219,11 @@ impl ListenPid {
     /// The environment to fill in, when LISTEN_PID names `own`.
     fn if_for(own: Pid) -> Option<ListenPid> {
         let own = own.to_string();
+        // One lookup first: copying the whole environment is start-up time
+        // spent for nothing in the usual case.
+        if std::env::var_os("LISTEN_PID")? != own.as_str() {
+            return None;
+        }
         let mut slot = None;
         let mut entries: Vec<Vec<u8>> = std::env::vars_os()
             .enumerate()
@@ -291,28 +317,30 @@ fn candidates(name: &[u8], path: &[u8]) -> Vec<CString> {
         .collect()
 }
 
-/// In the child: sends the errno to rinit and exits without running any of
-/// rinit's exit code paths.
-fn report(pipe: &OwnedFd, errno: Errno) -> ! {
-    let bytes = (errno as i32).to_ne_bytes();
-    // SAFETY: writing a 4-byte stack buffer to an open pipe; _exit is the
-    // async-signal-safe way out of a forked child.
-    unsafe {
-        libc::write(pipe.as_raw_fd(), bytes.as_ptr().cast(), bytes.len());
-        libc::_exit(127)
-    }
+/// The child's stack: its few frames need far less.
+const CHILD_STACK: usize = 64 * 1024;
+
+/// What rinit and the child share through CLONE_VM.
+struct Shared<'a> {
+    command: &'a mut Command,
+    signals: &'a Signals,
+    session: Session,
+    /// Set by the child when it could not exec; 0 means it did.
+    errno: i32,
 }
 
-/// In rinit: None when exec succeeded (EOF), else the child's errno.
-fn read_report(pipe: &OwnedFd) -> Option<Errno> {
-    let mut bytes = [0u8; 4];
-    loop {
-        match unistd::read(pipe, &mut bytes) {
-            Ok(4) => return Some(Errno::from_raw(i32::from_ne_bytes(bytes))),
-            Err(Errno::EINTR) => continue,
-            _ => return None,
-        }
-    }
+/// The child, on its own stack in rinit's memory: sets up, execs, and on
+/// failure leaves the errno for rinit and exits.
+extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `Shared` that `spawn` passed, untouched by rinit
+    // until this child has exec'd or exited (CLONE_VFORK).
+    let shared = unsafe { &mut *arg.cast::<Shared>() };
+    shared.errno = shared
+        .command
+        .become_command(shared.signals, shared.session) as i32;
+    // SAFETY: _exit leaves at once, running nothing of rinit's: the
+    // memory is still rinit's.
+    unsafe { libc::_exit(127) }
 }
 
 /// Whether rinit's process group is the foreground group of the terminal on
