@@ -155,19 +155,28 @@ fn orphans(n: usize) {
         })
     };
     let start = Instant::now();
-    for _ in 0..n {
-        match unsafe { libc::fork() } {
-            0 => unsafe {
-                if libc::fork() == 0 {
+    // In batches of 100 forked back to back: many orphans exit at once, so
+    // the init's reaping speed shows in the zombie count.
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(100);
+        let mut intermediates = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            match unsafe { libc::fork() } {
+                0 => unsafe {
+                    if libc::fork() == 0 {
+                        libc::_exit(0);
+                    }
                     libc::_exit(0);
-                }
-                libc::_exit(0);
-            },
-            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-            pid => unsafe {
-                libc::waitpid(pid, ptr::null_mut(), 0);
-            },
+                },
+                -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+                pid => intermediates.push(pid),
+            }
         }
+        for pid in intermediates {
+            unsafe { libc::waitpid(pid, ptr::null_mut(), 0) };
+        }
+        left -= batch;
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let (peak, _) = sampler.join().unwrap();
@@ -224,6 +233,30 @@ impl Init {
     }
 }
 
+/// The highest-numbered CPU: inits and probes run there, the sender on
+/// CPU 0, so every latency sample is the same chain of wake-ups instead of
+/// depending on where the scheduler placed each process.
+fn last_cpu() -> usize {
+    // The CPUs online, not available_parallelism(): that one shrinks with
+    // this process's own affinity once it is pinned.
+    let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(online).unwrap_or(1).max(1) - 1
+}
+
+/// Pins this process to `cpu`, or to every CPU when None.
+fn pin_to(cpu: impl Into<Option<usize>>) {
+    let cpu = cpu.into();
+    unsafe {
+        let mut set: libc::cpu_set_t = mem::zeroed();
+        for c in 0..=last_cpu() {
+            if cpu.is_none_or(|only| only == c) {
+                libc::CPU_SET(c, &mut set);
+            }
+        }
+        libc::sched_setaffinity(0, mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
 fn command(argv: &[String]) -> Command {
     let (program, args) = argv.split_first().expect("a program");
     let mut cmd = Command::new(program);
@@ -239,9 +272,16 @@ struct Probe {
 }
 
 impl Probe {
-    /// Starts `argv` followed by this program's `probe`.
+    /// Starts `argv` followed by this program's `probe`, on the last CPU.
     fn start(argv: &[String], me: &str) -> Probe {
         let mut cmd = command(&[argv, &[me.to_owned(), "probe".to_owned()]].concat());
+        let cpu = last_cpu();
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                pin_to(cpu);
+                Ok(())
+            });
+        }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -385,6 +425,7 @@ fn run(args: &[String]) {
     let mut floor_probe = Probe::start(&[], &me);
     if wanted("latency") {
         eprintln!("[bench] forwarding latency: 1000 rounds");
+        pin_to(0);
         let rounds = 1000;
         let mut samples: Vec<Vec<f64>> = vec![Vec::new(); inits.len()];
         let mut floor = Vec::new();
@@ -401,7 +442,10 @@ fn run(args: &[String]) {
                 floor.push(us);
             }
         }
+        // The rest runs wherever the scheduler likes.
+        pin_to(None);
         println!("\n## Signal forwarding latency: SIGUSR1 to the init until the child's handler runs ({rounds} samples, µs)\n");
+        println!("The sender runs on CPU 0, every init and its child on CPU {}: each sample is the same chain of wake-ups.\n", last_cpu());
         println!("| init | median | p99 | min | max |\n|---|---:|---:|---:|---:|");
         let f = stats(&mut floor);
         println!(
@@ -533,7 +577,7 @@ fn run(args: &[String]) {
                 }
             }
         }
-        println!("\n## Reaping: a child orphans 10,000 short-lived processes in a burst, init as PID 1 (median of 3)\n");
+        println!("\n## Reaping: a child orphans 10,000 short-lived processes in bursts of 100, init as PID 1 (median of 3)\n");
         println!(
             "| init | until all reaped, ms | peak zombies | VmHWM kB after |\n|---|---:|---:|---:|"
         );
