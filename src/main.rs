@@ -110,6 +110,12 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
             return CANNOT_RUN;
         }
     };
+    if !procfs::mounted() {
+        warning!(
+            log,
+            "/proc is not mounted: senders of signals go unnamed, and at exit only the command's group gets SIGTERM"
+        );
+    }
     if std::process::id() != 1 {
         match reap::become_subreaper() {
             Ok(()) => info!(

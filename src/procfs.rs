@@ -6,6 +6,11 @@
 use std::fmt;
 use std::fs;
 
+/// Whether /proc shows this process (mounted, and for this namespace).
+pub fn mounted() -> bool {
+    std::path::Path::new("/proc/self/stat").exists()
+}
+
 /// The command name of `pid` (`/proc/PID/comm`), if /proc shows it.
 pub fn command_name(pid: i32) -> Option<String> {
     if pid <= 0 {
@@ -80,6 +85,9 @@ pub struct List<'a>(pub &'a [Process]);
 impl fmt::Display for List<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const SHOWN: usize = 20;
+        if self.0.is_empty() {
+            return write!(f, "(none that /proc shows)");
+        }
         for (i, p) in self.0.iter().take(SHOWN).enumerate() {
             let comma = if i > 0 { ", " } else { "" };
             write!(f, "{comma}{} ({})", p.pid, p.name)?;

@@ -32,6 +32,8 @@ pub struct Supervisor<'a> {
     held_term: Option<(Received, Instant)>,
     /// Set once a terminating signal went to the command.
     stopping: Option<Stopping>,
+    /// Every signal sent to the command so far, as a bit per number.
+    sent: u128,
 }
 
 /// The deadlines that follow a terminating signal.
@@ -58,6 +60,7 @@ impl<'a> Supervisor<'a> {
             child,
             held_term: None,
             stopping: None,
+            sent: 0,
         }
     }
 
@@ -90,6 +93,7 @@ impl<'a> Supervisor<'a> {
                 if let Some(exit) =
                     reap::pass(self.log, self.child, self.settings.warn_reaped).main_exit
                 {
+                    self.explain(exit);
                     return exit;
                 }
             }
@@ -136,6 +140,7 @@ impl<'a> Supervisor<'a> {
         let Some(sent) = self.relay.relay(r) else {
             return;
         };
+        self.note_sent(sent);
         if self.stopping.is_some() || ![signal::TERM, signal::INT, signal::QUIT].contains(&sent) {
             return;
         }
@@ -146,6 +151,26 @@ impl<'a> Supervisor<'a> {
             kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
             report_at: now.checked_add(FIRST_REPORT),
         });
+    }
+
+    fn note_sent(&mut self, sig: Signal) {
+        self.sent |= 1u128.checked_shl(sig.number() as u32).unwrap_or(0);
+    }
+
+    /// A command killed by a signal rinit never sent it met something from
+    /// elsewhere: the OOM killer's SIGKILL, a crash, a hang-up. Say so even
+    /// at the default verbosity: it is the first question after an exit 137.
+    fn explain(&self, exit: Exit) {
+        if let Exit::Signal(sig) = exit {
+            let sent_by_rinit =
+                self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0;
+            if !sent_by_rinit {
+                warning!(
+                    self.log,
+                    "command {exit}, which rinit did not send (the kernel's, as the OOM killer's SIGKILL or a fault, or another process's)"
+                );
+            }
+        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {
@@ -178,6 +203,7 @@ impl<'a> Supervisor<'a> {
             );
             // The group: --kill-after ends the command, helpers included.
             relay::send(-self.child.as_raw(), signal::KILL);
+            self.sent |= 1 << signal::KILL.number();
         }
         if stopping.report_at.is_some_and(|at| now >= at) {
             stopping.report_at = now.checked_add(REPORT_EVERY);

@@ -77,3 +77,36 @@ fn the_child_sees_only_the_descriptors_rinit_was_given() {
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     assert_eq!(rinit.expect_out("fds:"), "fds: 0 1 2 7");
 }
+
+#[test]
+fn argv_and_environment_reach_the_child_byte_for_byte_with_no_shell_between() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let mut cmd = command(Mode::Pid1, &["--", TESTKIT, "hygiene"]);
+    cmd.arg("")
+        .arg("two words")
+        .arg(OsStr::from_bytes(b"caf\xe9"))
+        .arg("$HOME;*");
+    cmd.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("EMPTY", "")
+        .env(
+            OsStr::from_bytes(b"LATIN1"),
+            OsStr::from_bytes(b"\xe9t\xe9"),
+        )
+        .env("SPACES", " a  b ");
+    let rinit = Rinit::spawn(Mode::Pid1, cmd);
+    let argv = rinit.expect_out("argv:");
+    let expected_argv =
+        format!(r#"argv: "{TESTKIT}" "hygiene" "" "two words" "caf�#636166e9" "$HOME;*""#);
+    assert_eq!(argv, expected_argv);
+    // In the order std's Command hands it over (sorted), which is what
+    // rinit was given.
+    let env = rinit.expect_out("env:");
+    assert_eq!(
+        env,
+        r#"env: "EMPTY=" "LATIN1=�t�#4c4154494e313de974e9" "PATH=/usr/bin:/bin" "SPACES= a  b ""#
+    );
+    // The command's parent is rinit itself (PID 1 here): no shell between.
+    assert_eq!(rinit.expect_out("parent:"), "parent: 1 rinit");
+}

@@ -9,6 +9,10 @@
 //!                                     takes FLUSH_MS to flush, exits 0
 //!   on-term FILE DELAY_MS             create FILE.ready, wait for SIGTERM, take
 //!                                     DELAY_MS to "flush", then write FILE
+//!   churn SIG                         orphan processes non-stop while counting
+//!                                     SIG and standard signals; "quiet rt=N std=M"
+//!                                     after each lull; exits 0 on SIGTERM
+//!   hygiene                           print argv, environment, parent, fds
 //!   state [CODE]                      print SigBlk, SigIgn and open fds
 //!   tty                               read a line, then wait for SIGINT
 //!   sleep SECS                        sleep, ignoring nothing
@@ -31,7 +35,10 @@ extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
 }
 
 fn run() {
-    let args: Vec<String> = env::args().skip(1).collect();
+    let args: Vec<String> = env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["record", rest @ ..] => record(rest),
@@ -41,6 +48,8 @@ fn run() {
         ["app"] => app(0),
         ["app", flush_ms] => app(flush_ms.parse().unwrap()),
         ["on-term", file, delay_ms] => on_term(file, delay_ms.parse().unwrap()),
+        ["churn", sig] => churn(parse_signal(sig)),
+        ["hygiene", ..] => hygiene(),
         ["state"] => state(0),
         ["state", code] => state(code.parse().unwrap()),
         ["tty"] => tty(),
@@ -188,30 +197,38 @@ fn orphans(n: usize, linger_ms: u64) {
     let mut fds = [0; 2];
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let (report_read, report_write) = (fds[0], fds[1]);
-    for _ in 0..n {
-        match unsafe { libc::fork() } {
-            0 => {
-                if unsafe { libc::fork() } == 0 {
-                    unsafe { libc::close(report_read) };
-                    let first = unsafe { libc::getppid() };
-                    while first != reaper && unsafe { libc::getppid() } == first {
-                        thread::yield_now();
+    // In batches forked back to back, the intermediates collected after.
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(100);
+        let mut intermediates = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            match unsafe { libc::fork() } {
+                0 => {
+                    if unsafe { libc::fork() } == 0 {
+                        unsafe { libc::close(report_read) };
+                        let first = unsafe { libc::getppid() };
+                        while first != reaper && unsafe { libc::getppid() } == first {
+                            thread::yield_now();
+                        }
+                        if unsafe { libc::getppid() } != reaper {
+                            unsafe { libc::write(report_write, b"x".as_ptr().cast(), 1) };
+                        }
+                        if linger_ms > 0 {
+                            thread::sleep(Duration::from_millis(linger_ms));
+                        }
                     }
-                    if unsafe { libc::getppid() } != reaper {
-                        unsafe { libc::write(report_write, b"x".as_ptr().cast(), 1) };
-                    }
-                    if linger_ms > 0 {
-                        thread::sleep(Duration::from_millis(linger_ms));
-                    }
+                    unsafe { libc::_exit(0) };
                 }
-                unsafe { libc::_exit(0) };
-            }
-            -1 => panic!("fork failed: {}", io::Error::last_os_error()),
-            pid => {
-                let mut status = 0;
-                unsafe { libc::waitpid(pid, &mut status, 0) };
+                -1 => panic!("fork failed: {}", io::Error::last_os_error()),
+                pid => intermediates.push(pid),
             }
         }
+        for pid in intermediates {
+            let mut status = 0;
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+        }
+        left -= batch;
     }
     say("orphaned");
     unsafe { libc::close(report_write) };
@@ -236,6 +253,8 @@ fn orphans(n: usize, linger_ms: u64) {
         thread::sleep(Duration::from_millis(20));
     }
     say(&format!("zombies {zombies}"));
+    // A moment for the test to look at the reaper before this exits.
+    thread::sleep(Duration::from_millis(500));
 }
 
 /// Counts the processes other than this one whose parent is `reaper`:
@@ -306,6 +325,92 @@ fn on_term(file: &str, delay_ms: u64) {
     unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
     thread::sleep(Duration::from_millis(delay_ms));
     fs::write(file, "saved\n").unwrap();
+}
+
+/// Keeps orphaning processes (for the reaper to collect) while it counts
+/// `rt` and the standard signals it is sent; prints "quiet rt=N std=M" after
+/// each 300 ms without a signal, and exits 0 on SIGTERM.
+fn churn(rt: i32) {
+    let standard = [
+        libc::SIGHUP,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGWINCH,
+        libc::SIGURG,
+        libc::SIGALRM,
+    ];
+    let mut all = vec![rt, libc::SIGTERM];
+    all.extend(standard);
+    // Blocked before the forking thread starts, so it inherits the mask.
+    let set = block(&all);
+    thread::spawn(|| loop {
+        match unsafe { libc::fork() } {
+            0 => unsafe {
+                if libc::fork() == 0 {
+                    libc::_exit(0);
+                }
+                libc::_exit(0);
+            },
+            pid if pid > 0 => unsafe {
+                libc::waitpid(pid, ptr::null_mut(), 0);
+            },
+            _ => thread::sleep(Duration::from_millis(1)),
+        }
+    });
+    say("ready");
+    let (mut rt_seen, mut std_seen, mut said) = (0u64, 0u64, (0, 0));
+    loop {
+        let timeout = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 300_000_000,
+        };
+        match unsafe { libc::sigtimedwait(&set, ptr::null_mut(), &timeout) } {
+            libc::SIGTERM => {
+                say("got SIGTERM");
+                process::exit(0);
+            }
+            s if s == rt => rt_seen += 1,
+            s if s > 0 => std_seen += 1,
+            _ if (rt_seen, std_seen) != said => {
+                said = (rt_seen, std_seen);
+                say(&format!("quiet rt={rt_seen} std={std_seen}"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What the child was handed, from /proc/self: argv, environment, parent.
+fn hygiene() {
+    // Each NUL-terminated entry, empty ones too, as escaped bytes.
+    let show = |bytes: Vec<u8>| -> String {
+        let body = bytes.strip_suffix(&[0]).unwrap_or(&bytes);
+        body.split(|&b| b == 0)
+            .map(|w| format!("{:?}", String::from_utf8_lossy(w).into_owned() + &hex(w)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    fn hex(w: &[u8]) -> String {
+        if std::str::from_utf8(w).is_ok() {
+            String::new()
+        } else {
+            format!(
+                "#{}",
+                w.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            )
+        }
+    }
+    say(&format!(
+        "argv: {}",
+        show(fs::read("/proc/self/cmdline").unwrap())
+    ));
+    say(&format!(
+        "env: {}",
+        show(fs::read("/proc/self/environ").unwrap())
+    ));
+    let ppid = unsafe { libc::getppid() };
+    let parent = fs::read_to_string(format!("/proc/{ppid}/comm")).unwrap_or_default();
+    say(&format!("parent: {ppid} {}", parent.trim()));
 }
 
 /// Prints what the child was handed: masks from /proc/self/status and fds.
