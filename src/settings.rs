@@ -3,11 +3,12 @@
 //! defaults of the name rinit was invoked under.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
 use crate::duration;
 use crate::log::Level;
-use crate::options::{Flags, UsageError};
+use crate::options::{Flags, Quoted, UsageError};
 use crate::personality::Personality;
 use crate::signal::{self, Signal};
 
@@ -123,7 +124,10 @@ impl Settings {
                 let name = text(&name, "-p")?;
                 let sig = Signal::parse(&name).filter(|s| s.is_relayed());
                 Some(sig.ok_or_else(|| {
-                    UsageError(format!("-p: '{name}' is not a signal rinit relays"))
+                    UsageError(format!(
+                        "-p: '{}' is not a signal rinit relays",
+                        Quoted(name.as_bytes())
+                    ))
                 })?)
             }
         };
@@ -137,7 +141,10 @@ impl Settings {
                     .ok()
                     .filter(|c| (0..=255).contains(c))
                     .ok_or_else(|| {
-                        UsageError(format!("-e: '{shown}' is not an exit code (0 to 255)"))
+                        UsageError(format!(
+                            "-e: '{}' is not an exit code (0 to 255)",
+                            Quoted(code.as_bytes())
+                        ))
                     })
             })
             .collect::<Result<_, _>>()?;
@@ -181,8 +188,12 @@ impl Rewrites {
     }
 
     fn add(&mut self, rule: &str) -> Result<(), UsageError> {
-        let bad =
-            |why: &str| UsageError(format!("bad --rewrite '{rule}': {why} (expected FROM:TO)"));
+        let bad = |why: &str| {
+            UsageError(format!(
+                "bad --rewrite '{}': {why} (expected FROM:TO)",
+                Quoted(rule.as_bytes())
+            ))
+        };
         let (from, to) = rule.split_once(':').ok_or_else(|| bad("no ':'"))?;
         let from = Signal::parse(from).ok_or_else(|| bad("unknown signal before ':'"))?;
         if !from.is_relayed() {
@@ -206,17 +217,20 @@ fn text(value: &OsStr, what: &str) -> Result<String, UsageError> {
 
 fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
     let shown = value.to_string_lossy();
-    shown
-        .trim()
-        .parse()
-        .map_err(|_| UsageError(format!("{what}: '{shown}' is not a whole number")))
+    shown.trim().parse().map_err(|_| {
+        UsageError(format!(
+            "{what}: '{}' is not a whole number",
+            Quoted(value.as_bytes())
+        ))
+    })
 }
 
 fn duration_of(value: &OsStr, what: &str) -> Result<Duration, UsageError> {
     let shown = value.to_string_lossy();
     duration::parse(&shown).ok_or_else(|| {
         UsageError(format!(
-            "{what}: '{shown}' is not a duration (like 500ms, 5s, 2m or 5)"
+            "{what}: '{}' is not a duration (like 500ms, 5s, 2m or 5)",
+            Quoted(value.as_bytes())
         ))
     })
 }
@@ -383,5 +397,211 @@ mod tests {
         assert!(error("-p KILL x", &[]).contains("-p: 'KILL'"));
         assert!(error("-e 256 x", &[]).contains("-e: '256'"));
         assert!(error("-e x x", &[]).contains("-e: 'x'"));
+    }
+}
+
+/// Hostile input: a million random command lines and environments built from
+/// rinit's own vocabulary, broken values, non-UTF-8 bytes and huge words.
+/// Nothing may panic; every error is one line; every command passes whole.
+#[cfg(test)]
+mod fuzz {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+    use super::Settings;
+    use crate::options::{parse, Request};
+    use crate::personality::Personality;
+
+    /// xorshift64*: a fixed seed, so a failure can be replayed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.below(from.len())]
+        }
+    }
+
+    const OPTIONS: &[&str] = &[
+        "-v",
+        "-vv",
+        "-c",
+        "-g",
+        "-s",
+        "-w",
+        "-l",
+        "-L",
+        "-h",
+        "-V",
+        "-r",
+        "-p",
+        "-e",
+        "--rewrite",
+        "--grace",
+        "--kill-after",
+        "--stop-delay",
+        "--verbose",
+        "--single-child",
+        "--help",
+        "--version",
+        "--license",
+        "--",
+        "-",
+        "-x",
+        "--bogus",
+        "-cgsw",
+        "-vr",
+        "--grace=",
+        "--rewrite=",
+        "-e256",
+        "-pKILL",
+        "-rTERM:INT",
+    ];
+    const VALUES: &[&str] = &[
+        "TERM",
+        "sigterm",
+        "SiGhUp",
+        "KILL",
+        "STOP",
+        "CHLD",
+        "RTMIN",
+        "RTMIN+3",
+        "rtmax-2",
+        "RTMIN+99",
+        "RTMIN-",
+        "0",
+        "1",
+        "15",
+        "31",
+        "32",
+        "34",
+        "64",
+        "65",
+        "-1",
+        "99999999999999999999",
+        "TERM:INT",
+        "TERM:0",
+        "TERM:",
+        ":TERM",
+        ":",
+        "A:B:C",
+        "9:0",
+        "5s",
+        "500ms",
+        "2m",
+        "1.5",
+        ".5",
+        "5.",
+        "5h",
+        "-1s",
+        "1e3",
+        "18446744073709551616",
+        "999999999999999999999999m",
+        "0.0000000000000000000001",
+        "",
+        " ",
+        "\t5s",
+        "sh",
+        "true",
+    ];
+    const ENV: &[&str] = &[
+        "RINIT_VERBOSITY",
+        "RINIT_SINGLE_CHILD",
+        "RINIT_REWRITE",
+        "RINIT_GRACE",
+        "RINIT_KILL_AFTER",
+        "RINIT_STOP_DELAY",
+        "TINI_VERBOSITY",
+        "TINI_KILL_PROCESS_GROUP",
+        "DUMB_INIT_SETSID",
+        "DUMB_INIT_DEBUG",
+    ];
+
+    fn word(rng: &mut Rng) -> OsString {
+        match rng.below(10) {
+            0..=4 => rng.pick(OPTIONS).into(),
+            5..=7 => rng.pick(VALUES).into(),
+            8 => OsString::from_vec((0..rng.below(12)).map(|_| rng.next() as u8).collect()),
+            _ => {
+                let long = rng.pick(VALUES).repeat(1 + rng.below(5000));
+                OsString::from(format!(
+                    "{}{long}",
+                    rng.pick(&["", "-", "--", "-r", "--grace="])
+                ))
+            }
+        }
+    }
+
+    #[test]
+    fn a_million_hostile_inputs_never_panic_and_errors_are_one_line() {
+        let cases: usize = std::env::var("RINIT_FUZZ_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
+        let personalities = [
+            Personality::Rinit,
+            Personality::Tini { docker: true },
+            Personality::DumbInit,
+            Personality::Catatonit,
+        ];
+        let mut rng = Rng(0x5EED_1234_ABCD_0001);
+        let (mut ran, mut refused) = (0, 0);
+        for case in 0..cases {
+            let args: Vec<OsString> = (0..rng.below(8)).map(|_| word(&mut rng)).collect();
+            let env: Vec<(&str, OsString)> = (0..rng.below(3))
+                .map(|_| (rng.pick(ENV), word(&mut rng)))
+                .collect();
+            let personality = personalities[rng.below(personalities.len())];
+            let lookup = |k: &str| {
+                env.iter()
+                    .rev()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.clone())
+            };
+            let result = parse(&args).and_then(|request| match request {
+                Request::Run(flags) => Settings::resolve(flags, personality, lookup).map(Some),
+                _ => Ok(None),
+            });
+            match result {
+                Err(e) => {
+                    refused += 1;
+                    assert!(
+                        !e.0.is_empty() && !e.0.contains('\n'),
+                        "case {case}: {args:?} {env:?}: {:?}",
+                        e.0
+                    );
+                }
+                Ok(Some(settings)) => {
+                    ran += 1;
+                    // The command is the untouched tail of the arguments.
+                    let tail = args.get(args.len() - settings.command.len()..).unwrap();
+                    assert!(
+                        !settings.command.is_empty() && tail == settings.command.as_slice(),
+                        "case {case}: {args:?}"
+                    );
+                    let first = settings.command[0].as_bytes();
+                    let after_dashdash = args.len() > settings.command.len()
+                        && args[args.len() - settings.command.len() - 1] == "--";
+                    assert!(
+                        after_dashdash || first == b"-" || !first.starts_with(b"-"),
+                        "case {case}: {args:?}"
+                    );
+                }
+                Ok(None) => {}
+            }
+        }
+        // The generator must reach both outcomes often, or it tests little.
+        assert!(
+            ran > cases / 50 && refused > cases / 2,
+            "ran {ran}, refused {refused} of {cases}"
+        );
     }
 }

@@ -70,3 +70,42 @@ fn argv_bytes_reach_the_command_untouched() {
     assert_eq!(output.stdout, odd.as_bytes());
     let _ = TESTKIT;
 }
+
+#[test]
+fn hostile_input_is_refused_with_exit_2_and_exactly_one_line() {
+    // Near the kernel's limit for one argument (MAX_ARG_STRLEN, 128 KiB).
+    let huge = "9".repeat(100_000);
+    let huge_rule = format!("{}:TERM", "X".repeat(100_000));
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-r", "NOSUCHSIG:TERM", "true"],
+        vec!["-r", "TERM:SIGNOPE", "true"],
+        vec!["-r", "65:TERM", "true"],
+        vec!["-r", "0:TERM", "true"],
+        vec!["-r", "TERM:", "true"],
+        vec!["-r", ":TERM", "true"],
+        vec!["-r", "RTMIN+99:TERM", "true"],
+        vec!["-p", "SIGNOPE", "true"],
+        vec!["-e", "-1", "true"],
+        vec!["--grace", "-1s", "true"],
+        vec!["--grace", "99999999999999999999999999m", "true"],
+        vec!["--kill-after", "5h", "true"],
+        vec!["--stop-delay", &huge, "true"],
+        vec!["-r", &huge_rule, "true"],
+        vec!["--grace", "1\n[rinit] forged line\x1b[2J", "true"],
+    ];
+    for args in cases {
+        let (status, out, err) = run_plain(&args);
+        let shown: Vec<String> = args.iter().map(|a| a.chars().take(40).collect()).collect();
+        assert_eq!(status, 2, "{shown:?}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{shown:?}: {err}");
+        assert!(
+            err.starts_with("[rinit] ") && err.len() <= 4096,
+            "{shown:?}"
+        );
+        assert!(
+            !err.contains('\x1b'),
+            "a control character reached stderr raw: {err:?}"
+        );
+    }
+}
