@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
+use crate::event::Event;
 use crate::log::{info, warning, Log};
 use crate::procfs::{self, List};
 use crate::reap::{self, Exit};
@@ -42,7 +43,7 @@ impl Drain<'_> {
         let left = procfs::others();
         if self.settings.grace.is_zero() {
             info!(
-                self.log,
+                self.log, event: &Event::named("drain"),
                 "--grace 0: leaving {} processes to the kernel: {}",
                 left.len(),
                 List(&left)
@@ -50,7 +51,7 @@ impl Drain<'_> {
             return exit;
         }
         info!(
-            self.log,
+            self.log, event: &Event::named("drain"),
             "command {exit}; sending SIGTERM to what is left and waiting up to {:?}: {}",
             self.settings.grace,
             List(&left)
@@ -58,12 +59,12 @@ impl Drain<'_> {
         self.signal_everyone(signal::TERM);
         self.signal_everyone(signal::CONT);
         if self.reaped_all_by(Instant::now().checked_add(self.settings.grace)) {
-            info!(self.log, "every process left has exited");
+            info!(self.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
         }
         let left = procfs::others();
         warning!(
-            self.log,
+            self.log, event: &Event::named("drain"),
             "grace of {:?} is over: sending SIGKILL to {}",
             self.settings.grace,
             List(&left)
@@ -71,7 +72,7 @@ impl Drain<'_> {
         self.signal_everyone(signal::KILL);
         if !self.reaped_all_by(Instant::now().checked_add(KILL_WAIT)) {
             warning!(
-                self.log,
+                self.log, event: &Event::named("drain"),
                 "still running after SIGKILL, left to the kernel: {}",
                 List(&procfs::others())
             );

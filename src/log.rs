@@ -17,6 +17,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::stat::SFlag;
 
+use crate::event::{self, Event};
+
 /// How much rinit says: 0 warnings and errors, 1 (`-v`) lifecycle events,
 /// 2 (`-vv`) every reaped process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,6 +29,14 @@ pub enum Level {
 }
 
 impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Warn => "warn",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+
     pub fn from_count(count: u32) -> Level {
         match count {
             0 => Level::Warn,
@@ -53,9 +63,17 @@ enum Sink {
     Closed,
 }
 
+/// How lines look: `[rinit] message`, or one JSON object a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 pub struct Log {
     prefix: &'static str,
     level: Level,
+    format: Format,
     sink: Sink,
     /// Set once a line was dropped: later lines do not wait for room again
     /// until one gets through, so a stuck reader costs rinit no time.
@@ -63,10 +81,11 @@ pub struct Log {
 }
 
 impl Log {
-    pub fn new(prefix: &'static str, level: Level) -> Log {
+    pub fn new(prefix: &'static str, level: Level, format: Format) -> Log {
         Log {
             prefix,
             level,
+            format,
             sink: Sink::for_stderr(),
             stuck: Cell::new(false),
         }
@@ -76,11 +95,15 @@ impl Log {
         level <= self.level
     }
 
-    /// Writes one line: the prefix, the message, a newline.
-    pub fn line(&self, args: fmt::Arguments<'_>) {
+    /// Writes one line: `[prefix] message`, or in JSON the message with
+    /// the event's facts.
+    pub fn line(&self, level: Level, event: Option<&Event<'_>>, args: fmt::Arguments<'_>) {
         let mut line = LineBuf::default();
         // A full buffer only truncates the line; nothing else can fail here.
-        let _ = write!(line, "[{}] {}", self.prefix, args);
+        let _ = match self.format {
+            Format::Text => write!(line, "[{}] {}", self.prefix, args),
+            Format::Json => event::write_json(&mut line, self.prefix, level.name(), event, args),
+        };
         self.write(line.finish());
     }
 
@@ -199,27 +222,41 @@ impl fmt::Write for LineBuf {
     }
 }
 
-/// `warning!(log, "...")`: always shown.
+/// `warning!(log, "...")`: always shown. `warning!(log, event: &e, "...")`
+/// attaches an event's facts for JSON lines.
 macro_rules! warning {
+    ($log:expr, event: $event:expr, $($arg:tt)*) => {
+        $log.line($crate::log::Level::Warn, Some($event), format_args!($($arg)*))
+    };
     ($log:expr, $($arg:tt)*) => {
-        $log.line(format_args!($($arg)*))
+        $log.line($crate::log::Level::Warn, None, format_args!($($arg)*))
     };
 }
 
 /// `info!(log, "...")`: shown with `-v`.
 macro_rules! info {
+    ($log:expr, event: $event:expr, $($arg:tt)*) => {
+        if $log.enabled($crate::log::Level::Info) {
+            $log.line($crate::log::Level::Info, Some($event), format_args!($($arg)*))
+        }
+    };
     ($log:expr, $($arg:tt)*) => {
         if $log.enabled($crate::log::Level::Info) {
-            $log.line(format_args!($($arg)*))
+            $log.line($crate::log::Level::Info, None, format_args!($($arg)*))
         }
     };
 }
 
 /// `debug!(log, "...")`: shown with `-vv`.
 macro_rules! debug {
+    ($log:expr, event: $event:expr, $($arg:tt)*) => {
+        if $log.enabled($crate::log::Level::Debug) {
+            $log.line($crate::log::Level::Debug, Some($event), format_args!($($arg)*))
+        }
+    };
     ($log:expr, $($arg:tt)*) => {
         if $log.enabled($crate::log::Level::Debug) {
-            $log.line(format_args!($($arg)*))
+            $log.line($crate::log::Level::Debug, None, format_args!($($arg)*))
         }
     };
 }

@@ -24,6 +24,9 @@
 
 mod drain;
 mod duration;
+mod event;
+mod inspect;
+mod json;
 mod log;
 mod options;
 mod personality;
@@ -41,6 +44,7 @@ use std::io::{self, Write};
 use std::process::exit;
 
 use drain::Drain;
+use event::Event;
 use log::{info, warning, Level, Log};
 use options::Request;
 use personality::Personality;
@@ -85,20 +89,34 @@ fn start(args: Vec<OsString>) -> ! {
             Request::Help => print_and_exit(options::HELP),
             Request::Version => print_and_exit(concat!("rinit ", env!("CARGO_PKG_VERSION"), "\n")),
             Request::License => print_and_exit(include_str!("../LICENSE")),
+            Request::Inspect { pid, json } => match inspect::inspect(pid) {
+                Ok(report) => print_and_exit(&if json { report.json() } else { report.text() }),
+                Err(why) => {
+                    warning!(
+                        Log::new(personality.name(), Level::Warn, early_format()),
+                        "--inspect {pid}: {why}"
+                    );
+                    exit(1);
+                }
+            },
         });
     let settings = match parsed {
         Ok(Some(settings)) => settings,
         Ok(None) | Err(_) => {
-            let log = Log::new(personality.name(), Level::Warn);
+            let log = Log::new(personality.name(), Level::Warn, early_format());
             if let Err(e) = parsed {
-                warning!(log, "{}; see '{} --help'", e.0, personality.name());
+                warning!(log, event: &Event::named("usage"), "{}; see '{} --help'", e.0, personality.name());
             }
             exit(personality.usage_status());
         }
     };
-    let log = Log::new(personality.name(), settings.verbosity);
+    let log = Log::new(personality.name(), settings.verbosity, settings.log_format);
     let status = run(&settings, personality, &log);
-    info!(log, "exiting with status {status}");
+    let event = Event {
+        status: Some(status),
+        ..Event::named("exit")
+    };
+    info!(log, event: &event, "exiting with status {status}");
     exit(status);
 }
 
@@ -149,15 +167,19 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
     let child = match command.spawn(&signals, session) {
         Ok(child) => child,
         Err(SpawnError::Exec(errno)) => {
-            warning!(log, "cannot run '{shown}': {}", io::Error::from(errno));
+            warning!(log, event: &Event::named("exec_failed"), "cannot run '{shown}': {}", io::Error::from(errno));
             return personality.exec_status(errno);
         }
         Err(SpawnError::Fork(errno)) => {
-            warning!(log, "cannot start '{shown}': {}", io::Error::from(errno));
+            warning!(log, event: &Event::named("fork_failed"), "cannot start '{shown}': {}", io::Error::from(errno));
             return CANNOT_RUN;
         }
     };
-    info!(log, "started '{shown}' as pid {child}");
+    let event = Event {
+        pid: Some(child.as_raw()),
+        ..Event::named("started")
+    };
+    info!(log, event: &event, "started '{shown}' as pid {child}");
     let relay = Relay {
         log,
         rewrites: &settings.rewrites,
@@ -178,6 +200,15 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         group: child,
     };
     settings.exit_status(drain.run(exit).status())
+}
+
+/// The log format for lines before the options are understood: JSON only
+/// when the environment asks for it.
+fn early_format() -> log::Format {
+    match std::env::var_os("RINIT_LOG_FORMAT") {
+        Some(f) if f == "json" => log::Format::Json,
+        _ => log::Format::Text,
+    }
 }
 
 /// Help, version and license go to stdout; a closed stdout is no reason to fail.

@@ -62,6 +62,8 @@ pub struct Flags {
     pub warn_reaped: bool,
     /// tini's `-e CODE`, repeatable.
     pub zero_codes: Vec<OsString>,
+    /// `--log-format text|json`.
+    pub log_format: Option<OsString>,
     pub command: Vec<OsString>,
 }
 
@@ -72,6 +74,11 @@ pub enum Request {
     Help,
     Version,
     License,
+    /// `--inspect [PID]`, with `--json`.
+    Inspect {
+        pid: i32,
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -90,10 +97,13 @@ enum Opt {
     Help,
     Version,
     License,
+    Inspect,
+    Json,
+    LogFormat,
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 15] = [
+const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 18] = [
     (Some(b'v'), Some("verbose"), Opt::Verbose, false),
     (Some(b'c'), Some("single-child"), Opt::SingleChild, false),
     (Some(b'g'), None, Opt::Group, false),
@@ -110,11 +120,15 @@ const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 15] = [
     (Some(b'l'), Some("license"), Opt::License, false),
     // catatonit spells it -L.
     (Some(b'L'), None, Opt::License, false),
+    (None, Some("inspect"), Opt::Inspect, false),
+    (None, Some("json"), Opt::Json, false),
+    (None, Some("log-format"), Opt::LogFormat, true),
 ];
 
 /// Splits rinit's arguments (without argv[0]) into flags and the command.
 pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
     let mut flags = Flags::default();
+    let (mut inspect, mut json) = (None, false);
     let mut words = args.iter();
     while let Some(word) = words.next() {
         let bytes = word.as_bytes();
@@ -148,8 +162,29 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::Help => return Ok(Request::Help),
                 Opt::Version => return Ok(Request::Version),
                 Opt::License => return Ok(Request::License),
+                Opt::LogFormat => flags.log_format = Some(value()),
+                Opt::Json => json = true,
+                Opt::Inspect => {
+                    // An optional PID follows; PID 1 by default.
+                    let pid = words
+                        .as_slice()
+                        .first()
+                        .and_then(|w| w.to_str()?.parse::<i32>().ok());
+                    if pid.is_some() {
+                        words.next();
+                    }
+                    inspect = Some(pid.unwrap_or(1));
+                }
             }
         }
+    }
+    match (inspect, json) {
+        (Some(pid), _) if flags.command.is_empty() && pid > 0 => {
+            return Ok(Request::Inspect { pid, json })
+        }
+        (Some(_), _) => return Err(UsageError("--inspect takes one PID and no command".into())),
+        (None, true) => return Err(UsageError("--json goes with --inspect".into())),
+        (None, false) => {}
     }
     if flags.command.is_empty() {
         return Err(UsageError("no command to run".into()));
@@ -241,6 +276,10 @@ Options (they end at '--' or at the first word that is not one):
   -e CODE                  exit 0 when COMMAND exits with CODE; repeatable
   -w                       warn about every reaped process but COMMAND
   -s                       accepted for tini; rinit is always a subreaper
+        --log-format FORMAT  text (the default) or json: one JSON object a line
+      --inspect [PID]      say how process PID (default 1) handles signals,
+                           whether `docker stop` will reach it, and its zombies
+      --json               with --inspect: the same as one JSON document
   -l, -L, --license        show the license
   -h, --help               show this help
   -V, --version            show rinit's version
@@ -249,7 +288,8 @@ Environment (options win over it):
   RINIT_VERBOSITY=N        0 warnings only, 1 as -v, 2 as -vv
   RINIT_SINGLE_CHILD=1     as -c
   RINIT_REWRITE=FROM:TO,...  as -r
-  RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
+    RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
+  RINIT_LOG_FORMAT=json    as --log-format
   TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, TINI_SUBREAPER,
   DUMB_INIT_DEBUG, DUMB_INIT_SETSID   as tini and dumb-init read them
 
@@ -341,6 +381,31 @@ mod tests {
         assert!(error("-r").contains("'-r' needs a value"));
         assert!(error("--grace").contains("'--grace' needs a value"));
         assert!(error("--verbose=2 true").contains("takes no value"));
+    }
+
+    #[test]
+    fn inspect_takes_an_optional_pid_and_json() {
+        assert!(matches!(
+            parse(&words("--inspect")),
+            Ok(Request::Inspect {
+                pid: 1,
+                json: false
+            })
+        ));
+        assert!(matches!(
+            parse(&words("--inspect 42 --json")),
+            Ok(Request::Inspect {
+                pid: 42,
+                json: true
+            })
+        ));
+        assert!(matches!(
+            parse(&words("--json --inspect")),
+            Ok(Request::Inspect { pid: 1, json: true })
+        ));
+        assert!(error("--inspect sh").contains("--inspect takes one PID"));
+        assert!(error("--inspect 0").contains("--inspect takes one PID"));
+        assert!(error("--json true").contains("--json goes with --inspect"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 
 use nix::unistd::Pid;
 
+use crate::event::Event;
 use crate::log::{debug, info, warning, Log};
 use crate::signal::Signal;
 
@@ -25,6 +26,21 @@ impl Exit {
         match self {
             Exit::Code(code) => code,
             Exit::Signal(sig) => 128 + sig.number(),
+        }
+    }
+}
+
+impl Exit {
+    /// The log event for process `pid` ending this way.
+    fn event(self, name: &'static str, pid: Pid) -> Event<'static> {
+        Event {
+            pid: Some(pid.as_raw()),
+            status: Some(self.status()),
+            signal: match self {
+                Exit::Signal(sig) => Some(sig),
+                Exit::Code(_) => None,
+            },
+            ..Event::named(name)
         }
     }
 }
@@ -93,11 +109,15 @@ pub fn pass(log: &Log, main: Pid, warn: bool) -> Pass {
     loop {
         match reap_one() {
             Reap::Reaped(pid, exit) if pid == main => {
-                info!(log, "child {pid} {exit}");
+                info!(log, event: &exit.event("child_exited", pid), "child {pid} {exit}");
                 main_exit = Some(exit);
             }
-            Reap::Reaped(pid, exit) if warn => warning!(log, "reaped process {pid}, which {exit}"),
-            Reap::Reaped(pid, exit) => debug!(log, "reaped process {pid}, which {exit}"),
+            Reap::Reaped(pid, exit) if warn => {
+                warning!(log, event: &exit.event("reaped", pid), "reaped process {pid}, which {exit}")
+            }
+            Reap::Reaped(pid, exit) => {
+                debug!(log, event: &exit.event("reaped", pid), "reaped process {pid}, which {exit}")
+            }
             Reap::Running => {
                 return Pass {
                     main_exit,

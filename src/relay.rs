@@ -5,7 +5,8 @@ use std::fmt;
 
 use nix::unistd::Pid;
 
-use crate::log::{info, Log};
+use crate::event::Event;
+use crate::log::{info, Level, Log};
 use crate::procfs;
 use crate::settings::Rewrites;
 use crate::signal::{self, Signal};
@@ -40,27 +41,10 @@ pub struct Relay<'a> {
 impl Relay<'_> {
     /// Relays `r` as the rewrite rules say; returns the signal sent, if any.
     pub fn relay(&self, r: Received) -> Option<Signal> {
-        let sender = Sender(r);
-        let Some(sig) = self.rewrites.apply(r.signal) else {
-            info!(
-                self.log,
-                "{} from {sender}: dropped (rewritten to 0)", r.signal
-            );
-            return None;
-        };
-        let outcome = self.send(sig);
-        if sig == r.signal {
-            info!(
-                self.log,
-                "{} from {sender}: forwarded to {}{outcome}", r.signal, self.target
-            );
-        } else {
-            info!(
-                self.log,
-                "{} from {sender}: rewritten to {sig}, forwarded to {}{outcome}",
-                r.signal,
-                self.target
-            );
+        let to = self.rewrites.apply(r.signal);
+        let outcome = to.map(|sig| self.send(sig));
+        if self.log.enabled(Level::Info) {
+            self.log_relay(r, to, outcome.unwrap_or_default());
         }
         if self.job_control && [signal::TSTP, signal::TTIN, signal::TTOU].contains(&r.signal) {
             info!(self.log, "stopping rinit too, until a SIGCONT");
@@ -68,7 +52,41 @@ impl Relay<'_> {
             // shell above to resume it there anyway.
             send(std::process::id() as libc::pid_t, signal::STOP);
         }
-        Some(sig)
+        to
+    }
+
+    /// The line for a relayed (or dropped) signal, its sender named.
+    fn log_relay(&self, r: Received, to: Option<Signal>, outcome: &str) {
+        let command = match r.from_kernel {
+            true => None,
+            false => procfs::command_name(r.sender_pid),
+        };
+        let sender = Sender(r, command.as_deref());
+        let event = Event {
+            signal: Some(r.signal),
+            sender: (!r.from_kernel).then_some((r.sender_pid, r.sender_uid, command.as_deref())),
+            target: to.is_some().then_some(&self.target as &dyn fmt::Display),
+            ..Event::named("signal")
+        };
+        match to {
+            None => {
+                info!(self.log, event: &event, "{} from {sender}: dropped (rewritten to 0)", r.signal)
+            }
+            Some(sig) if sig == r.signal => info!(
+                self.log,
+                event: &event,
+                "{} from {sender}: forwarded to {}{outcome}",
+                r.signal,
+                self.target
+            ),
+            Some(sig) => info!(
+                self.log,
+                event: &event,
+                "{} from {sender}: rewritten to {sig}, forwarded to {}{outcome}",
+                r.signal,
+                self.target
+            ),
+        }
     }
 
     /// Sends `sig` to the target; returns a note for the log when it failed.
@@ -93,9 +111,9 @@ pub fn send(pid: libc::pid_t, sig: Signal) -> bool {
 }
 
 /// The sender of a signal, as a log line shows it.
-struct Sender(Received);
+struct Sender<'a>(Received, Option<&'a str>);
 
-impl fmt::Display for Sender {
+impl fmt::Display for Sender<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Received {
             sender_pid,
@@ -110,7 +128,7 @@ impl fmt::Display for Sender {
             // The kernel reports 0 for a sender outside rinit's PID namespace.
             return write!(f, "outside the PID namespace (uid {sender_uid})");
         }
-        match procfs::command_name(sender_pid) {
+        match self.1 {
             Some(name) => write!(f, "pid {sender_pid} ({name}, uid {sender_uid})"),
             None => write!(f, "pid {sender_pid} (uid {sender_uid})"),
         }

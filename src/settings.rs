@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
 use crate::duration;
-use crate::log::Level;
+use crate::log::{Format, Level};
 use crate::options::{Flags, Quoted, UsageError};
 use crate::personality::Personality;
 use crate::signal::{self, Signal};
@@ -36,6 +36,7 @@ pub struct Settings {
     pub warn_reaped: bool,
     /// Exit codes of the command that rinit reports as 0.
     pub zero_codes: Vec<i32>,
+    pub log_format: Format,
     pub command: Vec<OsString>,
 }
 
@@ -149,7 +150,20 @@ impl Settings {
             })
             .collect::<Result<_, _>>()?;
 
+        let log_format = match flags.log_format.or_else(|| env("RINIT_LOG_FORMAT")) {
+            None => Format::Text,
+            Some(f) if f == "text" => Format::Text,
+            Some(f) if f == "json" => Format::Json,
+            Some(other) => {
+                return Err(UsageError(format!(
+                    "--log-format: '{}' is neither text nor json",
+                    Quoted(other.as_bytes())
+                )))
+            }
+        };
+
         Ok(Settings {
+            log_format,
             verbosity,
             single_child,
             setsid,

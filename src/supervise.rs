@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
+use crate::event::Event;
 use crate::log::{info, warning, Log};
 use crate::procfs::{self, List};
 use crate::reap::{self, Exit};
@@ -75,7 +76,7 @@ impl<'a> Supervisor<'a> {
                 Ok(received) => received,
                 Err(e) => {
                     warning!(
-                        self.log,
+                        self.log, event: &Event::named("signals_unreadable"),
                         "cannot read signals any more ({e}): only reaping from now on"
                     );
                     return reap::wait_for(self.child);
@@ -107,7 +108,7 @@ impl<'a> Supervisor<'a> {
             if terminating {
                 // A second SIGTERM, or SIGINT/SIGQUIT, cuts the delay short.
                 info!(
-                    self.log,
+                    self.log, event: &Event::named("stop_delay"),
                     "{} during --stop-delay: forwarding the held SIGTERM now", r.signal
                 );
                 self.held_term = None;
@@ -123,7 +124,7 @@ impl<'a> Supervisor<'a> {
                 .and_then(|d| Instant::now().checked_add(d))
             {
                 info!(
-                    self.log,
+                    self.log, event: &Event::named("stop_delay"),
                     "SIGTERM: holding it for {:?} (--stop-delay)",
                     self.settings.stop_delay.unwrap_or_default()
                 );
@@ -166,7 +167,7 @@ impl<'a> Supervisor<'a> {
                 self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0;
             if !sent_by_rinit {
                 warning!(
-                    self.log,
+                    self.log, event: &Event { signal: Some(sig), status: Some(exit.status()), ..Event::named("killed") },
                     "command {exit}, which rinit did not send (the kernel's, as the OOM killer's SIGKILL or a fault, or another process's)"
                 );
             }
@@ -195,7 +196,7 @@ impl<'a> Supervisor<'a> {
         if stopping.kill_at.is_some_and(|at| now >= at) {
             stopping.kill_at = None;
             warning!(
-                self.log,
+                self.log, event: &Event::named("kill_after"),
                 "command still running {waited}s after {} (--kill-after): sending SIGKILL to group {}; still running: {}",
                 stopping.signal,
                 self.child,
@@ -208,7 +209,7 @@ impl<'a> Supervisor<'a> {
         if stopping.report_at.is_some_and(|at| now >= at) {
             stopping.report_at = now.checked_add(REPORT_EVERY);
             warning!(
-                self.log,
+                self.log, event: &Event::named("still_running"),
                 "command still running {waited}s after {}; still running: {}",
                 stopping.signal,
                 List(&procfs::others())

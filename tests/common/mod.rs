@@ -201,6 +201,11 @@ impl Rinit {
         }
     }
 
+    /// The pid of what the test started (unshare).
+    pub fn child_id(&self) -> i32 {
+        self.child.id() as i32
+    }
+
     /// rinit's pid as seen from the test (outside its namespace).
     pub fn pid(&mut self) -> i32 {
         if let Some(pid) = self.pid {
