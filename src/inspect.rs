@@ -9,11 +9,11 @@ use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::MetadataExt;
 
 use crate::json::Str;
 use crate::options::{self, Request};
 use crate::personality::Personality;
+use crate::procfs::{self, Entry};
 use crate::settings::Settings;
 use crate::signal::{self, Signal};
 
@@ -50,14 +50,6 @@ const SHOWN: [i32; 8] = [
     libc::SIGWINCH,
 ];
 
-#[derive(Clone)]
-struct Process {
-    pid: i32,
-    ppid: i32,
-    state: char,
-    command: String,
-}
-
 pub struct Report {
     pid: i32,
     command: Vec<String>,
@@ -69,7 +61,7 @@ pub struct Report {
     /// "dropped", "forwarded", "handled", "queued" or "terminates".
     sigterm: &'static str,
     verdict: Vec<String>,
-    below: Vec<(usize, Process)>,
+    below: Vec<(usize, Entry)>,
     zombies: usize,
 }
 
@@ -100,12 +92,12 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         .map(|s| (s, handling(s)))
         .filter(|&(s, h)| SHOWN.contains(&s.number()) || h != Handling::Default)
         .collect();
-    let argv = words(&format!("/proc/{pid}/cmdline"));
+    let argv = procfs::words(&format!("/proc/{pid}/cmdline"));
     // NSpid lists the pid in each namespace, innermost last.
     let pid1 = field("NSpid").split_whitespace().last() == Some("1");
-    let rinit = same_file(&format!("/proc/{pid}/exe"), "/proc/self/exe");
-    let all = processes();
-    let below = tree(pid, &all);
+    let rinit = procfs::same_file(&format!("/proc/{pid}/exe"), "/proc/self/exe");
+    let all = procfs::processes();
+    let below = procfs::tree(pid, &all);
     let zombies = below.iter().filter(|(_, p)| p.state == 'Z').count();
     let term = handling(signal::TERM);
     let chld = handling(signal::CHLD);
@@ -118,7 +110,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         let dropped = "so the kernel drops it: `docker stop` will wait out its timeout and then SIGKILL \
                        (exit 137). Run the app under rinit (ENTRYPOINT [\"/sbin/rinit\", \"--\", ...]), or \
                        use the exec form so that the app itself is PID 1 and handles SIGTERM.";
-        let reads = reads_signal(pid, signal::TERM);
+        let reads = procfs::reads_signal(pid, signal::TERM);
         match (term, pid1) {
             (Handling::Caught, _) => {
                 verdict.push("SIGTERM is caught: the process handles it itself; how it stops is up to its handler.".into());
@@ -187,8 +179,8 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
 }
 
 /// For rinit: where it relays, from its own command line and environment.
-fn relaying(pid: i32, argv: &[OsString], all: &[Process]) -> String {
-    let env: Vec<(OsString, OsString)> = words(&format!("/proc/{pid}/environ"))
+fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> String {
+    let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
             let bytes = entry.into_vec();
@@ -213,7 +205,7 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Process]) -> String {
         (Some(c), Some(true)) => format!("to its command alone (process {})", c.pid),
         (Some(c), _) => format!(
             "to its command's process group ({})",
-            pgid(c.pid).unwrap_or(c.pid)
+            procfs::pgid(c.pid).unwrap_or(c.pid)
         ),
         (None, _) => "to its command, which has exited".into(),
     };
@@ -326,28 +318,6 @@ impl Report {
     }
 }
 
-/// How the process reads `sig` while it is blocked, if /proc shows it does:
-/// a signalfd that takes it (its fdinfo lists the signals), or a wait in
-/// sigwait/sigtimedwait (its wchan; that wait unblocks the signals waited
-/// for, so /proc cannot say which, only that it is waiting).
-fn reads_signal(pid: i32, sig: Signal) -> Option<&'static str> {
-    let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
-    let fds = fs::read_dir(format!("/proc/{pid}/fdinfo")).ok()?;
-    let by_signalfd = fds.flatten().any(|fd| {
-        let info = fs::read_to_string(fd.path()).unwrap_or_default();
-        let mask = info.lines().find_map(|l| l.strip_prefix("sigmask:"));
-        mask.and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-            .is_some_and(|m| m & bit != 0)
-    });
-    if by_signalfd {
-        return Some("reads it from a signalfd");
-    }
-    let wchan = fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-    wchan
-        .contains("sigtimedwait")
-        .then_some("is waiting for signals in sigwait or sigtimedwait")
-}
-
 /// "SIGABRT SIGPIPE SIGRTMIN..SIGRTMIN+30": runs of three or more
 /// consecutive signals as ranges.
 fn runs(signals: &[Signal]) -> String {
@@ -366,88 +336,4 @@ fn runs(signals: &[Signal]) -> String {
             _ => format!("{first}..{last}"),
         });
     shown.collect::<Vec<_>>().join(" ")
-}
-
-/// The NUL-separated words of a /proc file (cmdline, environ).
-fn words(path: &str) -> Vec<OsString> {
-    let bytes = fs::read(path).unwrap_or_default();
-    let body = bytes.strip_suffix(&[0]).unwrap_or(&bytes);
-    if body.is_empty() {
-        return Vec::new();
-    }
-    body.split(|&b| b == 0)
-        .map(|w| OsString::from_vec(w.to_vec()))
-        .collect()
-}
-
-fn same_file(a: &str, b: &str) -> bool {
-    match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
-/// Every process /proc shows: pid, parent, state and command line.
-fn processes() -> Vec<Process> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let open = stat.find('(')?;
-            let close = stat.rfind(')')?;
-            let comm = stat.get(open + 1..close)?;
-            let mut rest = stat.get(close + 1..)?.split_whitespace();
-            let state = rest.next()?.chars().next()?;
-            let ppid = rest.next()?.parse().ok()?;
-            let argv = words(&format!("/proc/{pid}/cmdline"));
-            // A zombie has no command line left: its name in brackets, as ps shows it.
-            let command = match argv.is_empty() {
-                true => format!("[{comm}]"),
-                false => argv
-                    .iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            };
-            Some(Process {
-                pid,
-                ppid,
-                state,
-                command,
-            })
-        })
-        .collect()
-}
-
-/// The processes below `root` in pre-order (each right after its parent),
-/// with their depth.
-fn tree(root: i32, all: &[Process]) -> Vec<(usize, Process)> {
-    let children = |parent: i32| {
-        let mut found: Vec<&Process> = all
-            .iter()
-            .filter(|p| p.ppid == parent && p.pid != parent)
-            .collect();
-        // Popped from the end: highest pid first onto the stack, so lowest first out.
-        found.sort_by_key(|p| std::cmp::Reverse(p.pid));
-        found
-    };
-    let mut out = Vec::new();
-    let mut stack: Vec<(usize, &Process)> = children(root).into_iter().map(|p| (0, p)).collect();
-    while let Some((depth, p)) = stack.pop() {
-        out.push((depth, p.clone()));
-        stack.extend(children(p.pid).into_iter().map(|c| (depth + 1, c)));
-    }
-    out
-}
-
-fn pgid(pid: i32) -> Option<i32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.get(stat.rfind(')')? + 1..)?
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
 }

@@ -97,14 +97,27 @@ impl Screen {
     }
 }
 
-/// The state letter (R, S, T, Z) of the process below `root` named `name`.
-fn state_of(root: i32, name: &str) -> char {
-    let pid = common::descendants(root)
-        .into_iter()
-        .find(|&p| common::comm(p).as_deref() == Some(name));
-    let pid = pid.unwrap_or_else(|| panic!("no {name} below {root}"));
-    let state = common::status_field(pid, "State").unwrap();
-    state.chars().next().unwrap()
+/// Waits until the process below `root` named `name` is in the state
+/// (R, S, T, Z) that `wanted` accepts; returns the last state seen. A signal
+/// takes effect when its target next runs, so a stop can trail the shell's
+/// report of it by a moment.
+fn state_of(root: i32, name: &str, wanted: impl Fn(char) -> bool) -> char {
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    loop {
+        let pid = common::descendants(root)
+            .into_iter()
+            .find(|&p| common::comm(p).as_deref() == Some(name));
+        let pid = pid.unwrap_or_else(|| panic!("no {name} below {root}"));
+        let state = common::status_field(pid, "State")
+            .unwrap()
+            .chars()
+            .next()
+            .unwrap();
+        if wanted(state) || std::time::Instant::now() > deadline {
+            return state;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 #[test]
@@ -147,12 +160,12 @@ fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
     at = screen.wait_for("Stopped", at);
     at = screen.wait_for("$ ", at);
     assert_eq!(
-        state_of(root, "rinit-testkit"),
+        state_of(root, "rinit-testkit", |s| s == 'T'),
         'T',
         "Ctrl-Z did not stop the command"
     );
     assert_eq!(
-        state_of(root, "dumb-init"),
+        state_of(root, "dumb-init", |s| s == 'T'),
         'T',
         "dumb-init did not stop itself"
     );
@@ -160,7 +173,7 @@ fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
     master.write_all(b"fg\n").unwrap();
     at = screen.wait_for("child SIGCONT", at);
     assert_ne!(
-        state_of(root, "rinit-testkit"),
+        state_of(root, "rinit-testkit", |s| s != 'T'),
         'T',
         "fg did not resume the command"
     );
