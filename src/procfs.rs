@@ -63,26 +63,50 @@ pub fn others() -> Vec<Process> {
 
 /// Every process /proc shows, with its parent's pid.
 fn all_processes() -> Vec<(Process, i32)> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+    pids()
         .filter_map(|pid| {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // "PID (COMM) STATE PPID ...": COMM may hold spaces and ')'.
-            let open = stat.find('(')?;
-            let close = stat.rfind(')')?;
-            let name = stat.get(open + 1..close)?.to_owned();
-            let ppid = stat
-                .get(close + 1..)?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            Some((Process { pid, name }, ppid))
+            let stat = stat(pid)?;
+            Some((
+                Process {
+                    pid,
+                    name: stat.comm,
+                },
+                stat.ppid,
+            ))
         })
         .collect()
+}
+
+/// The pids /proc lists.
+fn pids() -> impl Iterator<Item = i32> {
+    let dir = fs::read_dir("/proc").into_iter().flatten().flatten();
+    dir.filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+}
+
+/// The fields of /proc/PID/stat rinit reads.
+struct Stat {
+    comm: String,
+    state: char,
+    ppid: i32,
+    pgid: i32,
+}
+
+fn stat(pid: i32) -> Option<Stat> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces and ')'.
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat.get(open + 1..close)?.to_owned();
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    let pgid = rest.next()?.parse().ok()?;
+    Some(Stat {
+        comm,
+        state,
+        ppid,
+        pgid,
+    })
 }
 
 /// "12 (sleep), 15 (python3)", cut after a screenful.
@@ -156,23 +180,13 @@ pub fn same_file(a: &str, b: &str) -> bool {
 
 /// Every process /proc shows: pid, parent, state and command line.
 pub fn processes() -> Vec<Entry> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+    pids()
         .filter_map(|pid| {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let open = stat.find('(')?;
-            let close = stat.rfind(')')?;
-            let comm = stat.get(open + 1..close)?;
-            let mut rest = stat.get(close + 1..)?.split_whitespace();
-            let state = rest.next()?.chars().next()?;
-            let ppid = rest.next()?.parse().ok()?;
+            let stat = stat(pid)?;
             let argv = words(&format!("/proc/{pid}/cmdline"));
             // A zombie has no command line left: its name in brackets, as ps shows it.
             let command = match argv.is_empty() {
-                true => format!("[{comm}]"),
+                true => format!("[{}]", stat.comm),
                 false => argv
                     .iter()
                     .map(|a| a.to_string_lossy())
@@ -181,8 +195,8 @@ pub fn processes() -> Vec<Entry> {
             };
             Some(Entry {
                 pid,
-                ppid,
-                state,
+                ppid: stat.ppid,
+                state: stat.state,
                 command,
             })
         })
@@ -210,11 +224,7 @@ pub fn tree(root: i32, all: &[Entry]) -> Vec<(usize, Entry)> {
     out
 }
 
+/// The process group of `pid`.
 pub fn pgid(pid: i32) -> Option<i32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.get(stat.rfind(')')? + 1..)?
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
+    stat(pid).map(|s| s.pgid)
 }

@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::fs::File;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{clean_slate, run_with_deadline, Mode, Rinit, RINIT, TESTKIT};
@@ -110,7 +109,6 @@ fn a_child_stopped_and_continued_is_not_taken_for_dead() {
 fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
     // As under `docker run -it`: rinit is PID 1 and leads the session whose
     // controlling terminal hangs up, so the kernel's SIGHUP comes to rinit.
-    let pty = nix::pty::openpty(None, None).unwrap();
     let mut cmd = Command::new("unshare");
     cmd.args([
         "--pid",
@@ -123,11 +121,8 @@ fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
     ])
     .args([RINIT, "-v", "--", "sleep", "100"]);
     clean_slate(&mut cmd);
-    cmd.stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(Stdio::from(pty.slave));
+    let mut master = common::attach_pty(&mut cmd, false);
     let mut child = cmd.spawn().unwrap();
-    let mut master = File::from(pty.master);
     let mut seen = Vec::new();
     let deadline = Instant::now() + common::PATIENCE;
     while !String::from_utf8_lossy(&seen).contains("started 'sleep 100'") {

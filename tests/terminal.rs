@@ -5,31 +5,16 @@ mod common;
 
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::process::CommandExt;
-use std::process::Stdio;
 
 use common::{command, Lines, MODES, TESTKIT};
 
 #[test]
 fn the_command_reads_the_terminal_and_gets_ctrl_c() {
     for mode in MODES {
-        let pty = nix::pty::openpty(None, None).unwrap();
         let mut cmd = command(mode, &["--", TESTKIT, "tty"]);
-        cmd.stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-            .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-            .stderr(Stdio::from(pty.slave));
-        unsafe {
-            cmd.pre_exec(|| {
-                // A session of its own with the pty as controlling terminal,
-                // as a terminal emulator or `docker run -it` sets it up.
-                libc::setsid();
-                libc::ioctl(0, libc::TIOCSCTTY, 0);
-                Ok(())
-            });
-        }
+        let mut master = common::attach_pty(&mut cmd, true);
         let mut child = cmd.spawn().unwrap();
         let screen = Lines::default();
-        let mut master = File::from(pty.master);
         screen.clone().collect_from(master.try_clone().unwrap());
         let ready = screen.wait_for("ready", common::PATIENCE);
         assert_eq!(
@@ -122,7 +107,6 @@ fn state_of(root: i32, name: &str, wanted: impl Fn(char) -> bool) -> char {
 
 #[test]
 fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
-    let pty = nix::pty::openpty(None, None).unwrap();
     let mut cmd = std::process::Command::new("unshare");
     cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
     if !common::is_root() {
@@ -132,19 +116,9 @@ fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
         .env("PS1", "$ ")
         .env("TERM", "dumb");
     common::clean_slate(&mut cmd);
-    cmd.stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(Stdio::from(pty.slave));
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            libc::ioctl(0, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
+    let mut master = common::attach_pty(&mut cmd, true);
     let mut shell = cmd.spawn().unwrap();
     let root = shell.id() as i32;
-    let mut master = File::from(pty.master);
     let screen = Screen::default();
     screen.watch(master.try_clone().unwrap());
 

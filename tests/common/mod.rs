@@ -476,3 +476,23 @@ pub fn assert_reaches(rinit: &mut Rinit, group: bool) {
     let reached = rinit.out.count("grandchild SIGUSR1") == 1;
     assert_eq!(reached, group, "group: {group}\n{}", rinit.report());
 }
+
+/// Gives `cmd` a new pty as stdin, stdout and stderr; with `session`, also
+/// a session of its own with the pty as controlling terminal, as a terminal
+/// emulator or `docker run -it` sets it up. Returns the master side.
+pub fn attach_pty(cmd: &mut Command, session: bool) -> fs::File {
+    let pty = nix::pty::openpty(None, None).unwrap();
+    cmd.stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(Stdio::from(pty.slave));
+    if session {
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY, 0);
+                Ok(())
+            });
+        }
+    }
+    fs::File::from(pty.master)
+}
