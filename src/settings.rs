@@ -48,7 +48,6 @@ impl Settings {
         personality: Personality,
         env: impl Fn(&str) -> Option<OsString>,
     ) -> Result<Settings, UsageError> {
-        let is_set = |name: &str| env(name).is_some();
         let env_is = |name: &str, value: &str| env(name).is_some_and(|v| v == value);
 
         let verbosity = if flags.verbose > 0 {
@@ -67,9 +66,16 @@ impl Settings {
             Level::Warn
         };
 
-        let from_env = if env_is("RINIT_SINGLE_CHILD", "1") || env_is("DUMB_INIT_SETSID", "0") {
+        // Each variable read once: every lookup scans the environment.
+        let single_env = env("RINIT_SINGLE_CHILD");
+        let setsid_env = env("DUMB_INIT_SETSID");
+        let from_env = if single_env.as_deref() == Some("1".as_ref())
+            || setsid_env.as_deref() == Some("0".as_ref())
+        {
             Some(true)
-        } else if env_is("RINIT_SINGLE_CHILD", "0") || is_set("TINI_KILL_PROCESS_GROUP") {
+        } else if single_env.as_deref() == Some("0".as_ref())
+            || env("TINI_KILL_PROCESS_GROUP").is_some()
+        {
             Some(false)
         } else {
             None
@@ -78,7 +84,8 @@ impl Settings {
             .single_child
             .or(from_env)
             .unwrap_or(!personality.signals_group());
-        let setsid = !single_child && (personality.setsid() || env_is("DUMB_INIT_SETSID", "1"));
+        let setsid =
+            !single_child && (personality.setsid() || setsid_env.as_deref() == Some("1".as_ref()));
 
         let mut rewrites = Rewrites::default();
         if setsid {
