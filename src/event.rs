@@ -4,8 +4,11 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::json::{Escaper, Now, Str};
+use crate::json::{Capped, Now, Str};
 use crate::signal::Signal;
+
+/// How many bytes of escaped message a JSON line carries.
+const MESSAGE_MAX: usize = 2048;
 
 #[derive(Default)]
 pub struct Event<'a> {
@@ -45,7 +48,15 @@ pub fn write_json(
         Str(event_name)
     )?;
     out.write_str(",\"message\":\"")?;
-    write!(Escaper(&mut *out), "{message}")?;
+    // At most 2 KiB of escaped message: the whole line then fits the log's
+    // 4 KiB line buffer and stays one valid JSON object.
+    write!(
+        Capped {
+            inner: &mut *out,
+            left: MESSAGE_MAX
+        },
+        "{message}"
+    )?;
     out.write_str("\"")?;
     let Some(e) = event else {
         return out.write_str("}");
@@ -61,7 +72,13 @@ pub fn write_json(
     }
     if let Some(target) = e.target {
         out.write_str(",\"target\":\"")?;
-        write!(Escaper(&mut *out), "{target}")?;
+        write!(
+            Capped {
+                inner: &mut *out,
+                left: 256
+            },
+            "{target}"
+        )?;
         out.write_str("\"")?;
     }
     if let Some(pid) = e.pid {

@@ -37,6 +37,36 @@ impl<W: fmt::Write> fmt::Write for Escaper<'_, W> {
     }
 }
 
+/// Escapes what it is given for a JSON string, up to `left` bytes of
+/// escaped output, then "..." once and nothing more: a JSON log line must
+/// stay whole, so its message is cut, never the line.
+pub struct Capped<'w, W: fmt::Write> {
+    pub inner: &'w mut W,
+    pub left: usize,
+}
+
+impl<W: fmt::Write> fmt::Write for Capped<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            let width = match c {
+                '"' | '\\' | '\n' | '\r' | '\t' => 2,
+                c if u32::from(c) < 0x20 || c == '\u{7f}' => 6,
+                c => c.len_utf8(),
+            };
+            if width + 3 > self.left {
+                if self.left >= 3 {
+                    self.inner.write_str("...")?;
+                }
+                self.left = 0;
+                return Ok(());
+            }
+            self.left -= width;
+            fmt::Write::write_char(&mut Escaper(&mut *self.inner), c)?;
+        }
+        Ok(())
+    }
+}
+
 /// Now, as "2026-11-23T05:09:27.123Z".
 pub struct Now;
 
@@ -82,6 +112,31 @@ mod tests {
     fn strings_are_escaped() {
         assert_eq!(Str("a\"b\\c\nd\u{1b}").to_string(), r#""a\"b\\c\nd\u001b""#);
         assert_eq!(Str("café").to_string(), "\"café\"");
+    }
+
+    #[test]
+    fn capped_output_never_cuts_an_escape_and_ends_in_dots() {
+        let mut out = String::new();
+        let text = "\u{1b}".repeat(100);
+        fmt::Write::write_str(
+            &mut Capped {
+                inner: &mut out,
+                left: 20,
+            },
+            &text,
+        )
+        .unwrap();
+        assert_eq!(out, format!("{}...", "\\u001b".repeat(2)));
+        let mut out = String::new();
+        fmt::Write::write_str(
+            &mut Capped {
+                inner: &mut out,
+                left: 20,
+            },
+            "short \"q\"",
+        )
+        .unwrap();
+        assert_eq!(out, "short \\\"q\\\"");
     }
 
     #[test]

@@ -298,3 +298,31 @@ fn json_log_lines_parse_and_carry_the_facts() {
         rinit.report()
     );
 }
+
+#[test]
+fn a_json_log_line_stays_valid_json_for_a_huge_command_line() {
+    let long = "x".repeat(20_000);
+    let mut rinit = Rinit::start(
+        Mode::Pid1,
+        &[
+            "--log-format",
+            "json",
+            "-v",
+            "--",
+            "sh",
+            "-c",
+            "exit 0",
+            &long,
+        ],
+    );
+    assert_eq!(rinit.exit_code(), 0);
+    let started = rinit
+        .err
+        .all()
+        .into_iter()
+        .find(|l| l.contains("\"event\":\"started\""))
+        .expect("started");
+    assert!(started.len() <= 4096, "{} bytes", started.len());
+    let fields = json_fields(&started, &["d['pid']", "d['message'].endswith('...')"]);
+    assert_eq!(fields, ["2", "true"]);
+}
