@@ -3,10 +3,11 @@
 //!
 //! When PID 1 of a namespace exits, the kernel SIGKILLs every other process
 //! in it (see `pid_namespaces(7)`): a background writer loses what it had not
-//! flushed. So rinit first sends SIGTERM (and SIGCONT, so a stopped process
-//! can act on it) to the command's process group and to every process it
-//! answers for, reaps them as they exit, and only when `--grace` is over
-//! sends SIGKILL.
+//! flushed. So rinit first sends SIGTERM to the command's process group and
+//! to every process it answers for (SIGCONT after it to the stopped ones, so
+//! they can act on it), reaps them as they exit, and only when `--grace` is
+//! over sends SIGKILL. Away from PID 1 what is left outlives rinit: there it
+//! does as the init it is invoked as does (see `Leftovers`).
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use nix::unistd::Pid;
 
 use crate::event::Event;
 use crate::log::{info, warning, Log};
+use crate::personality::Leftovers;
 use crate::procfs::{self, List};
 use crate::reap::{self, Exit};
 use crate::relay::{self, Relay};
@@ -30,17 +32,20 @@ pub struct Drain<'a> {
     pub signals: &'a Signals,
     pub relay: &'a Relay<'a>,
     pub settings: &'a Settings,
-    /// The command's process group.
-    pub group: Pid,
+    /// The command's pid.
+    pub command: Pid,
 }
 
 impl Drain<'_> {
     /// Stops and reaps what is left; returns the command's `exit` unchanged.
     pub fn run(&self, exit: Exit) -> Exit {
-        if !reap::pass(self.log, self.group, self.settings.warn_reaped).children_left {
+        if !reap::pass(self.log, self.command, self.settings.warn_reaped).children_left {
             return exit;
         }
         let left = procfs::others();
+        if std::process::id() != 1 && !self.drains_away_from_pid1(exit, &left) {
+            return exit;
+        }
         if self.settings.grace.is_zero() {
             info!(
                 self.log, event: &Event::named("drain"),
@@ -57,7 +62,7 @@ impl Drain<'_> {
             List(&left)
         );
         self.signal_everyone(signal::TERM);
-        self.signal_everyone(signal::CONT);
+        self.wake_the_stopped();
         if self.reaped_all_by(Instant::now().checked_add(self.settings.grace)) {
             info!(self.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
@@ -80,16 +85,56 @@ impl Drain<'_> {
         exit
     }
 
+    /// Away from PID 1 the processes left outlive rinit, and the users of
+    /// tini, catatonit and dumb-init rely on what their init does with them:
+    /// does that, and says whether to drain after all.
+    fn drains_away_from_pid1(&self, exit: Exit, left: &[procfs::Process]) -> bool {
+        match self.settings.leftovers {
+            Leftovers::Drain => true,
+            Leftovers::TermGroup => {
+                info!(
+                    self.log, event: &Event::named("drain"),
+                    "command {exit}; sending SIGTERM to its group and exiting (--grace waits for them): {}",
+                    List(left)
+                );
+                self.relay.send_to_group(signal::TERM);
+                false
+            }
+            Leftovers::Leave => {
+                info!(
+                    self.log, event: &Event::named("drain"),
+                    "command {exit}; leaving {} processes running (--grace stops them first): {}",
+                    left.len(),
+                    List(left)
+                );
+                false
+            }
+        }
+    }
+
     /// The command's group, and every process rinit answers for: as PID 1
     /// all of the namespace (kill(-1) spares only rinit), else each descendant.
     fn signal_everyone(&self, sig: Signal) {
-        relay::send(-self.group.as_raw(), sig);
+        self.relay.send_to_group(sig);
         if std::process::id() == 1 {
             relay::send(-1, sig);
         } else {
             for p in procfs::others() {
                 relay::send(p.pid, sig);
             }
+        }
+    }
+
+    /// SIGCONT after the SIGTERM, to the stopped processes alone: they could
+    /// not act on it otherwise, and a running one that handles SIGCONT (a
+    /// shell, an editor that redraws) must not see a signal it had no reason
+    /// to get. Without /proc nobody can tell who is stopped: everyone gets it.
+    fn wake_the_stopped(&self) {
+        if !procfs::mounted() {
+            return self.signal_everyone(signal::CONT);
+        }
+        for p in procfs::others().iter().filter(|p| p.stopped()) {
+            relay::send(p.pid, signal::CONT);
         }
     }
 
@@ -117,7 +162,7 @@ impl Drain<'_> {
                 }
             }
             if child_exited
-                && !reap::pass(self.log, self.group, self.settings.warn_reaped).children_left
+                && !reap::pass(self.log, self.command, self.settings.warn_reaped).children_left
             {
                 return true;
             }

@@ -7,9 +7,9 @@
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::fs;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
+use crate::escape;
 use crate::json::Str;
 use crate::options::{self, Request};
 use crate::personality::Personality;
@@ -52,6 +52,7 @@ const SHOWN: [i32; 8] = [
 
 pub struct Report {
     pid: i32,
+    /// Each word escaped and cut: the process chose them.
     command: Vec<String>,
     pid1: bool,
     rinit: bool,
@@ -67,17 +68,8 @@ pub struct Report {
 
 /// Gathers the report for `pid`; an error says why /proc would not tell.
 pub fn inspect(pid: i32) -> Result<Report, String> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-            .map(str::trim)
-            .unwrap_or_default()
-    };
-    let mask = |name: &str| u64::from_str_radix(field(name), 16).unwrap_or(0);
-    let (blocked, caught, ignored) = (mask("SigBlk"), mask("SigCgt"), mask("SigIgn"));
+    let status = procfs::status(pid).map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
+    let (blocked, caught, ignored) = (status.blocked, status.caught, status.ignored);
     let handling = |sig: Signal| {
         let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
         match () {
@@ -93,8 +85,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         .filter(|&(s, h)| SHOWN.contains(&s.number()) || h != Handling::Default)
         .collect();
     let argv = procfs::words(&format!("/proc/{pid}/cmdline"));
-    // NSpid lists the pid in each namespace, innermost last.
-    let pid1 = field("NSpid").split_whitespace().last() == Some("1");
+    let pid1 = status.pid1;
     let rinit = procfs::same_file(&format!("/proc/{pid}/exe"), "/proc/self/exe");
     let all = procfs::processes();
     let below = procfs::tree(pid, &all);
@@ -165,7 +156,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         pid,
         command: argv
             .iter()
-            .map(|a| a.to_string_lossy().into_owned())
+            .map(|a| escape::shown(a.as_bytes(), escape::COMMAND))
             .collect(),
         pid1,
         rinit,

@@ -24,6 +24,7 @@
 
 mod drain;
 mod duration;
+mod escape;
 mod event;
 mod inspect;
 mod json;
@@ -158,11 +159,14 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
     }
     let mut command = Command::new(&settings.command);
     let shown = command.display();
-    let session = match settings.setsid {
-        true => Session::New,
-        false => Session::Group {
+    let session = if settings.setsid {
+        Session::New
+    } else if settings.shared_group {
+        Session::Shared
+    } else {
+        Session::Group {
             take_terminal: spawn::owns_foreground(),
-        },
+        }
     };
     let child = match command.spawn(&signals, session) {
         Ok(child) => child,
@@ -180,16 +184,18 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         ..Event::named("started")
     };
     info!(log, event: &event, "started '{shown}' as pid {child}");
+    leave_start_directory();
+    // The command leads its own process group: its pid is the group's id.
+    let group = (!settings.shared_group).then_some(child);
     let relay = Relay {
         log,
         rewrites: &settings.rewrites,
-        // The command leads its own process group: its pid is the group's id.
-        target: if settings.single_child {
-            Target::Child(child)
-        } else {
-            Target::Group(child)
+        target: match group {
+            Some(group) if !settings.single_child => Target::Group(group),
+            _ => Target::Child(child),
         },
-        job_control: settings.setsid,
+        group,
+        job_control: settings.job_control,
     };
     let exit = Supervisor::new(log, settings, &signals, &relay, child).run();
     let drain = Drain {
@@ -197,9 +203,17 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         signals: &signals,
         relay: &relay,
         settings,
-        group: child,
+        command: child,
     };
     settings.exit_status(drain.run(exit).status())
+}
+
+/// An init lives as long as the container: it must not keep busy the
+/// directory it was started in, which the command may need to unmount or
+/// remove. The command keeps it as its own working directory.
+fn leave_start_directory() {
+    // Nothing depends on rinit's own directory: it only opens absolute paths.
+    let _ = std::env::set_current_dir("/");
 }
 
 /// The log format for lines before the options are understood: JSON only

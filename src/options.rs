@@ -6,44 +6,13 @@
 //! command, even words that look like options.
 
 use std::ffi::{OsStr, OsString};
-use std::fmt;
 use std::os::unix::ffi::OsStrExt;
+
+use crate::escape::quoted;
 
 /// A usage error: one line that names the problem.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError(pub String);
-
-/// A value from the command line or the environment as an error shows it:
-/// control characters and invalid UTF-8 escaped, a long one cut, so the
-/// error stays one line and nothing raw reaches a terminal.
-pub struct Quoted<'a>(pub &'a [u8]);
-
-impl fmt::Display for Quoted<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SHOWN: usize = 64;
-        let mut count = 0;
-        for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                if count == SHOWN {
-                    return write!(f, "...");
-                }
-                count += 1;
-                match c.is_control() {
-                    true => write!(f, "{}", c.escape_debug())?,
-                    false => write!(f, "{c}")?,
-                }
-            }
-            for byte in chunk.invalid() {
-                if count == SHOWN {
-                    return write!(f, "...");
-                }
-                count += 1;
-                write!(f, "\\x{byte:02x}")?;
-            }
-        }
-        Ok(())
-    }
-}
 
 /// The options as given, before the environment and the personality's
 /// defaults are applied (see `settings`).
@@ -204,7 +173,7 @@ fn long_option<'a>(long: &'a [u8], words: &mut Words<'a>) -> Result<Found<'a>, U
         ),
         None => (long, None),
     };
-    let shown = Quoted(name);
+    let shown = quoted(name);
     let &(_, _, opt, takes_value) = OPTIONS
         .iter()
         .find(|(_, n, _, _)| n.is_some_and(|n| n.as_bytes() == name))
@@ -227,7 +196,7 @@ fn short_options<'a>(
 ) -> Result<Vec<Found<'a>>, UsageError> {
     let mut found = Vec::new();
     for (i, &letter) in cluster.iter().enumerate() {
-        let shown = Quoted(&[letter]).to_string();
+        let shown = quoted(&[letter]).to_string();
         let Some(&(_, _, opt, takes_value)) =
             OPTIONS.iter().find(|(s, _, _, _)| *s == Some(letter))
         else {
@@ -317,17 +286,6 @@ mod tests {
 
     fn error(line: &str) -> String {
         parse(&words(line)).expect_err(line).0
-    }
-
-    #[test]
-    fn quoted_values_escape_control_characters_and_bad_bytes_and_stay_short() {
-        assert_eq!(Quoted(b"5s").to_string(), "5s");
-        assert_eq!(Quoted(b"a\nb\x1b[2J").to_string(), "a\\nb\\u{1b}[2J");
-        assert_eq!(Quoted(b"caf\xe9").to_string(), "caf\\xe9");
-        assert_eq!(
-            Quoted("x".repeat(100).as_bytes()).to_string(),
-            format!("{}...", "x".repeat(64))
-        );
     }
 
     #[test]

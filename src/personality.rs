@@ -10,6 +10,17 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
+/// What happens to the processes the command left behind when it exits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leftovers {
+    /// SIGTERM, `--grace`, SIGKILL, then exit: rinit's own way.
+    Drain,
+    /// SIGTERM to the command's group, then exit at once (dumb-init).
+    TermGroup,
+    /// Exit at once and leave them running (tini, catatonit, dumb-init -c).
+    Leave,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Personality {
     Rinit,
@@ -56,6 +67,28 @@ impl Personality {
     /// dumb-init starts the command in a session of its own by default.
     pub fn setsid(self) -> bool {
         self == Personality::DumbInit
+    }
+
+    /// dumb-init stops itself after relaying SIGTSTP, SIGTTIN or SIGTTOU in
+    /// both of its modes, so the shell that started it sees the job stopped.
+    pub fn stops_with_the_job(self) -> bool {
+        self == Personality::DumbInit
+    }
+
+    /// dumb-init's `-c` leaves its command in dumb-init's own process group
+    /// (only its setsid mode makes a new one): Ctrl-Z reaches both.
+    pub fn shares_group_when_single_child(self) -> bool {
+        self == Personality::DumbInit
+    }
+
+    /// What the peer does with what its command left behind, away from
+    /// PID 1 (as PID 1 rinit always drains: the kernel would SIGKILL it all).
+    pub fn leftovers(self, setsid: bool) -> Leftovers {
+        match self {
+            Personality::Rinit => Leftovers::Drain,
+            Personality::DumbInit if setsid => Leftovers::TermGroup,
+            _ => Leftovers::Leave,
+        }
     }
 
     /// How many `-v` make which level: dumb-init has one level, its `-v`

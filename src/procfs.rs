@@ -4,12 +4,13 @@
 //! `/proc` may be missing (a bare chroot) or show another PID namespace;
 //! every reader here gives nothing rather than fail.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 
+use crate::escape;
 use crate::signal::Signal;
 
 /// Whether /proc shows this process (mounted, and for this namespace).
@@ -17,20 +18,32 @@ pub fn mounted() -> bool {
     std::path::Path::new("/proc/self/stat").exists()
 }
 
-/// The command name of `pid` (`/proc/PID/comm`), if /proc shows it.
+/// The command name of `pid` (`/proc/PID/comm`), escaped, if /proc shows it.
 pub fn command_name(pid: i32) -> Option<String> {
     if pid <= 0 {
         return None;
     }
-    let mut name = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    name.truncate(name.trim_end().len());
-    Some(name)
+    let name = fs::read(format!("/proc/{pid}/comm")).ok()?;
+    Some(escape::shown(
+        name.strip_suffix(b"\n").unwrap_or(&name),
+        escape::VALUE,
+    ))
 }
 
 /// A process as log lines name it.
 pub struct Process {
     pub pid: i32,
+    /// Its command name, escaped.
     pub name: String,
+    pub state: char,
+}
+
+impl Process {
+    /// Stopped by a signal or a tracer (`T`, `t`): it acts on nothing but
+    /// SIGKILL until a SIGCONT.
+    pub fn stopped(&self) -> bool {
+        matches!(self.state, 'T' | 't')
+    }
 }
 
 /// The processes rinit answers for: as PID 1, every other process in its
@@ -70,6 +83,7 @@ fn all_processes() -> Vec<(Process, i32)> {
                 Process {
                     pid,
                     name: stat.comm,
+                    state: stat.state,
                 },
                 stat.ppid,
             ))
@@ -84,20 +98,27 @@ fn pids() -> impl Iterator<Item = i32> {
 }
 
 /// The fields of /proc/PID/stat rinit reads.
-struct Stat {
-    comm: String,
-    state: char,
-    ppid: i32,
-    pgid: i32,
+#[derive(Debug)]
+pub struct Stat {
+    /// The command name, escaped: the process chose it.
+    pub comm: String,
+    pub state: char,
+    pub ppid: i32,
+    pub pgid: i32,
 }
 
 fn stat(pid: i32) -> Option<Stat> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces and ')'.
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let comm = stat.get(open + 1..close)?.to_owned();
-    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    parse_stat(&fs::read(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Parses "PID (COMM) STATE PPID PGRP ...". COMM is whatever the process
+/// named itself, up to 15 bytes: spaces, ')', newlines, invalid UTF-8.
+pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
+    let open = stat.iter().position(|&b| b == b'(')?;
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let comm = escape::shown(stat.get(open + 1..close)?, escape::VALUE);
+    let rest = std::str::from_utf8(stat.get(close + 1..)?).ok()?;
+    let mut rest = rest.split_whitespace();
     let state = rest.next()?.chars().next()?;
     let ppid = rest.next()?.parse().ok()?;
     let pgid = rest.next()?.parse().ok()?;
@@ -134,6 +155,7 @@ pub struct Entry {
     pub pid: i32,
     pub ppid: i32,
     pub state: char,
+    /// The command line, escaped and cut.
     pub command: String,
 }
 
@@ -145,24 +167,66 @@ pub fn reads_signal(pid: i32, sig: Signal) -> Option<&'static str> {
     let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
     let fds = fs::read_dir(format!("/proc/{pid}/fdinfo")).ok()?;
     let by_signalfd = fds.flatten().any(|fd| {
-        let info = fs::read_to_string(fd.path()).unwrap_or_default();
-        let mask = info.lines().find_map(|l| l.strip_prefix("sigmask:"));
-        mask.and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-            .is_some_and(|m| m & bit != 0)
+        let info = fs::read(fd.path()).unwrap_or_default();
+        signalfd_mask(&info).is_some_and(|m| m & bit != 0)
     });
     if by_signalfd {
         return Some("reads it from a signalfd");
     }
-    let wchan = fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+    let wchan = fs::read(format!("/proc/{pid}/wchan")).unwrap_or_default();
     wchan
-        .contains("sigtimedwait")
+        .windows(b"sigtimedwait".len())
+        .any(|w| w == b"sigtimedwait")
         .then_some("is waiting for signals in sigwait or sigtimedwait")
+}
+
+/// The signals a signalfd takes, from its fdinfo's `sigmask:` line.
+pub fn signalfd_mask(fdinfo: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(fdinfo);
+    let mask = text.lines().find_map(|l| l.strip_prefix("sigmask:"))?;
+    u64::from_str_radix(mask.trim(), 16).ok()
+}
+
+/// What `--inspect` reads from /proc/PID/status.
+#[derive(Debug, Default)]
+pub struct Status {
+    pub blocked: u64,
+    pub caught: u64,
+    pub ignored: u64,
+    /// PID 1 of its own namespace (the last pid NSpid lists).
+    pub pid1: bool,
+}
+
+pub fn status(pid: i32) -> std::io::Result<Status> {
+    Ok(parse_status(&fs::read(format!("/proc/{pid}/status"))?))
+}
+
+/// Parses the lines of /proc/PID/status rinit needs; the `Name:` line, the
+/// process's own choice, is never read.
+pub fn parse_status(status: &[u8]) -> Status {
+    let text = String::from_utf8_lossy(status);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+            .unwrap_or_default()
+    };
+    let mask = |name: &str| u64::from_str_radix(field(name), 16).unwrap_or(0);
+    Status {
+        blocked: mask("SigBlk"),
+        caught: mask("SigCgt"),
+        ignored: mask("SigIgn"),
+        pid1: field("NSpid").split_whitespace().last() == Some("1"),
+    }
 }
 
 /// The NUL-separated words of a /proc file (cmdline, environ).
 pub fn words(path: &str) -> Vec<OsString> {
-    let bytes = fs::read(path).unwrap_or_default();
-    let body = bytes.strip_suffix(&[0]).unwrap_or(&bytes);
+    split_words(&fs::read(path).unwrap_or_default())
+}
+
+pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
+    let body = bytes.strip_suffix(&[0]).unwrap_or(bytes);
     if body.is_empty() {
         return Vec::new();
     }
@@ -184,23 +248,25 @@ pub fn processes() -> Vec<Entry> {
         .filter_map(|pid| {
             let stat = stat(pid)?;
             let argv = words(&format!("/proc/{pid}/cmdline"));
-            // A zombie has no command line left: its name in brackets, as ps shows it.
-            let command = match argv.is_empty() {
-                true => format!("[{}]", stat.comm),
-                false => argv
-                    .iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            };
             Some(Entry {
                 pid,
                 ppid: stat.ppid,
                 state: stat.state,
-                command,
+                command: command_line(&argv, &stat.comm),
             })
         })
         .collect()
+}
+
+/// A command line as reports show it: the words joined by spaces, escaped
+/// and cut; a zombie, which has none left, as its name in brackets, as ps
+/// shows it.
+pub fn command_line(argv: &[OsString], comm: &str) -> String {
+    if argv.is_empty() {
+        return format!("[{comm}]");
+    }
+    let joined = argv.join(OsStr::new(" "));
+    escape::shown(joined.as_bytes(), escape::COMMAND)
 }
 
 /// The processes below `root` in pre-order (each right after its parent),

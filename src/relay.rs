@@ -6,7 +6,7 @@ use std::fmt;
 use nix::unistd::Pid;
 
 use crate::event::Event;
-use crate::log::{info, Level, Log};
+use crate::log::{info, warning, Level, Log};
 use crate::procfs;
 use crate::settings::Rewrites;
 use crate::signal::{self, Signal};
@@ -32,15 +32,24 @@ pub struct Relay<'a> {
     pub log: &'a Log,
     pub rewrites: &'a Rewrites,
     pub target: Target,
-    /// dumb-init's setsid mode: after relaying SIGTSTP, SIGTTIN or SIGTTOU,
-    /// rinit stops itself too, so the shell that started it sees the job
-    /// stopped (Ctrl-Z) and its SIGCONT (`fg`) comes back to be relayed.
+    /// The command's own process group; None when it shares rinit's.
+    pub group: Option<Pid>,
+    /// dumb-init: after relaying SIGTSTP, SIGTTIN or SIGTTOU, rinit stops
+    /// itself too, so the shell that started it sees the job stopped
+    /// (Ctrl-Z) and its SIGCONT (`fg`) comes back to be relayed.
     pub job_control: bool,
 }
 
 impl Relay<'_> {
     /// Relays `r` as the rewrite rules say; returns the signal sent, if any.
     pub fn relay(&self, r: Received) -> Option<Signal> {
+        if r.signal.is_fault() && r.from_kernel {
+            // A fault the kernel raised for rinit that it did not force
+            // (a memory error reported "action optional"): rinit's own.
+            warning!(self.log, event: &Event { signal: Some(r.signal), ..Event::named("fault") },
+                "{} raised by the kernel for rinit itself: not relayed", r.signal);
+            return None;
+        }
         let to = self.rewrites.apply(r.signal);
         let outcome = to.map(|sig| self.send(sig));
         if self.log.enabled(Level::Info) {
@@ -103,6 +112,17 @@ impl Relay<'_> {
     }
 }
 
+impl Relay<'_> {
+    /// Sends `sig` to the command's whole group (or, sharing rinit's group,
+    /// the command alone); true when it reached someone.
+    pub fn send_to_group(&self, sig: Signal) -> bool {
+        match (self.group, self.target) {
+            (Some(group), _) => send(-group.as_raw(), sig),
+            (None, Target::Child(pid) | Target::Group(pid)) => send(pid.as_raw(), sig),
+        }
+    }
+}
+
 /// kill(2) with rinit's own `Signal`, which nix's kill cannot take (real-time
 /// signals); `pid` as kill(2) reads it. True when it reached someone.
 pub fn send(pid: libc::pid_t, sig: Signal) -> bool {
@@ -132,5 +152,45 @@ impl fmt::Display for Sender<'_> {
             Some(name) => write!(f, "pid {sender_pid} ({name}, uid {sender_uid})"),
             None => write!(f, "pid {sender_pid} (uid {sender_uid})"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::Format;
+
+    #[test]
+    fn a_fault_the_kernel_raised_for_rinit_is_not_relayed_one_a_process_sent_is() {
+        let log = Log::new("rinit", Level::Warn, Format::Text);
+        let rewrites = Rewrites::default();
+        // Above any pid_max: nothing is really signalled.
+        let nobody = Pid::from_raw(i32::MAX);
+        let relay = Relay {
+            log: &log,
+            rewrites: &rewrites,
+            target: Target::Child(nobody),
+            group: None,
+            job_control: false,
+        };
+        let bus = Signal::from_number(libc::SIGBUS).unwrap();
+        let raised = Received {
+            signal: bus,
+            sender_pid: 0,
+            sender_uid: 0,
+            from_kernel: true,
+        };
+        assert_eq!(relay.relay(raised), None);
+        let sent = Received {
+            from_kernel: false,
+            ..raised
+        };
+        assert_eq!(relay.relay(sent), Some(bus));
+        // A signal the kernel raises for other reasons (a hang-up) goes on.
+        let hup = Received {
+            signal: Signal::from_number(libc::SIGHUP).unwrap(),
+            ..raised
+        };
+        assert_eq!(relay.relay(hup), hup.signal.into());
     }
 }

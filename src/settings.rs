@@ -7,9 +7,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
 use crate::duration;
+use crate::escape::quoted;
 use crate::log::{Format, Level};
-use crate::options::{Flags, Quoted, UsageError};
-use crate::personality::Personality;
+use crate::options::{Flags, UsageError};
+use crate::personality::{Leftovers, Personality};
 use crate::signal::{self, Signal};
 
 /// Everything rinit was asked to do.
@@ -22,10 +23,19 @@ pub struct Settings {
     /// (dumb-init's default); rinit then also stops itself after relaying
     /// a job-control signal, so Ctrl-Z and `fg` work.
     pub setsid: bool,
+    /// Start the command in rinit's own process group, not a new one.
+    pub shared_group: bool,
+    /// After relaying SIGTSTP, SIGTTIN or SIGTTOU, stop rinit too, so the
+    /// shell that started it sees the job stopped (Ctrl-Z) and its SIGCONT
+    /// (`fg`) comes back to be relayed.
+    pub job_control: bool,
     pub rewrites: Rewrites,
     /// After the command exits, how long what is left gets between SIGTERM
     /// and SIGKILL; zero exits at once.
     pub grace: Duration,
+    /// Away from PID 1, what happens to what is left: the personality's way
+    /// unless a grace period was asked for.
+    pub leftovers: Leftovers,
     /// How long the command gets after a terminating signal before SIGKILL.
     pub kill_after: Option<Duration>,
     /// How long a SIGTERM is held before it is forwarded.
@@ -119,7 +129,12 @@ impl Settings {
                 None => env(name).map(|value| duration_of(&value, name)).transpose(),
             }
         };
-        let grace = time(flags.grace, "RINIT_GRACE", "--grace")?.unwrap_or(DEFAULT_GRACE);
+        let grace = time(flags.grace, "RINIT_GRACE", "--grace")?;
+        let leftovers = match grace {
+            Some(_) => Leftovers::Drain,
+            None => personality.leftovers(setsid),
+        };
+        let grace = grace.unwrap_or(DEFAULT_GRACE);
         // Zero means off: no deadline at all.
         let kill_after =
             time(flags.kill_after, "RINIT_KILL_AFTER", "--kill-after")?.filter(|d| !d.is_zero());
@@ -134,7 +149,7 @@ impl Settings {
                 Some(sig.ok_or_else(|| {
                     UsageError(format!(
                         "-p: '{}' is not a signal rinit relays",
-                        Quoted(name.as_bytes())
+                        quoted(name.as_bytes())
                     ))
                 })?)
             }
@@ -151,7 +166,7 @@ impl Settings {
                     .ok_or_else(|| {
                         UsageError(format!(
                             "-e: '{}' is not an exit code (0 to 255)",
-                            Quoted(code.as_bytes())
+                            quoted(code.as_bytes())
                         ))
                     })
             })
@@ -164,7 +179,7 @@ impl Settings {
             Some(other) => {
                 return Err(UsageError(format!(
                     "--log-format: '{}' is neither text nor json",
-                    Quoted(other.as_bytes())
+                    quoted(other.as_bytes())
                 )))
             }
         };
@@ -174,8 +189,11 @@ impl Settings {
             verbosity,
             single_child,
             setsid,
+            shared_group: single_child && personality.shares_group_when_single_child(),
+            job_control: setsid || personality.stops_with_the_job(),
             rewrites,
             grace,
+            leftovers,
             kill_after,
             stop_delay,
             parent_death,
@@ -212,7 +230,7 @@ impl Rewrites {
         let bad = |why: &str| {
             UsageError(format!(
                 "bad --rewrite '{}': {why} (expected FROM:TO)",
-                Quoted(rule.as_bytes())
+                quoted(rule.as_bytes())
             ))
         };
         let (from, to) = rule.split_once(':').ok_or_else(|| bad("no ':'"))?;
@@ -241,7 +259,7 @@ fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
     shown.trim().parse().map_err(|_| {
         UsageError(format!(
             "{what}: '{}' is not a whole number",
-            Quoted(value.as_bytes())
+            quoted(value.as_bytes())
         ))
     })
 }
@@ -251,7 +269,7 @@ fn duration_of(value: &OsStr, what: &str) -> Result<Duration, UsageError> {
     duration::parse(&shown).ok_or_else(|| {
         UsageError(format!(
             "{what}: '{}' is not a duration (like 500ms, 5s, 2m or 5)",
-            Quoted(value.as_bytes())
+            quoted(value.as_bytes())
         ))
     })
 }
@@ -397,13 +415,40 @@ mod tests {
         let s = resolve_as(Personality::DumbInit, "-r TSTP:TSTP x", &[]).unwrap();
         assert_eq!(s.rewrites.apply(sig("TSTP")), Some(sig("TSTP")));
         let s = resolve_as(Personality::DumbInit, "-c x", &[]).unwrap();
-        assert!(s.single_child && !s.setsid);
+        assert!(s.single_child && !s.setsid && s.shared_group && s.job_control);
         let s = resolve_as(Personality::DumbInit, "x", &[("DUMB_INIT_SETSID", "0")]).unwrap();
         assert!(s.single_child && !s.setsid);
         let s = resolve("x", &[]);
-        assert!(!s.single_child && !s.setsid);
+        assert!(!s.single_child && !s.setsid && !s.shared_group && !s.job_control);
+        assert!(resolve("-c x", &[]).single_child && !resolve("-c x", &[]).shared_group);
         assert!(resolve("x", &[("RINIT_SINGLE_CHILD", "1")]).single_child);
         assert!(!resolve("-g x", &[("RINIT_SINGLE_CHILD", "1")]).single_child);
+    }
+
+    #[test]
+    fn away_from_pid_1_leftovers_are_the_peer_s_unless_a_grace_is_given() {
+        let tini = Personality::Tini { docker: false };
+        let leftovers = |p, line, env: &[(&str, &str)]| resolve_as(p, line, env).unwrap().leftovers;
+        assert_eq!(leftovers(Personality::Rinit, "x", &[]), Leftovers::Drain);
+        assert_eq!(leftovers(tini, "x", &[]), Leftovers::Leave);
+        assert_eq!(
+            leftovers(Personality::Catatonit, "x", &[]),
+            Leftovers::Leave
+        );
+        assert_eq!(
+            leftovers(Personality::DumbInit, "x", &[]),
+            Leftovers::TermGroup
+        );
+        assert_eq!(
+            leftovers(Personality::DumbInit, "-c x", &[]),
+            Leftovers::Leave
+        );
+        assert_eq!(leftovers(tini, "--grace 1s x", &[]), Leftovers::Drain);
+        let env = [("RINIT_GRACE", "2s")];
+        assert_eq!(
+            leftovers(Personality::DumbInit, "x", &env),
+            Leftovers::Drain
+        );
     }
 
     #[test]

@@ -45,8 +45,11 @@ const NAMES: [(&str, c_int); 31] = [
     ("SYS", libc::SIGSYS),
 ];
 
-/// Signals the kernel raises for a fault in the process itself: rinit keeps
-/// their default action so that a bug in rinit shows instead of looping.
+/// Signals the kernel raises for a fault in the process itself. rinit
+/// blocks and relays them like any other when a process sends them: the
+/// kernel forces a real fault through a blocked mask (`force_sig_fault`
+/// unblocks the signal and resets it to its default action), so a bug in
+/// rinit still ends rinit, as it ends any program.
 const FAULTS: [c_int; 6] = [
     libc::SIGSEGV,
     libc::SIGBUS,
@@ -88,13 +91,18 @@ impl Signal {
         self.0
     }
 
-    /// Every signal rinit waits for and relays: 1-31 but SIGKILL, SIGSTOP
-    /// (they cannot be caught) and the fault signals, plus all real-time ones.
+    /// Every signal rinit waits for and relays: 1-31 but SIGKILL and
+    /// SIGSTOP (they cannot be caught), plus all real-time ones.
     pub fn relayed() -> impl Iterator<Item = Signal> {
         (1..=31)
-            .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP && !FAULTS.contains(&n))
+            .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP)
             .chain(rtmin()..=rtmax())
             .map(Signal)
+    }
+
+    /// SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS.
+    pub fn is_fault(self) -> bool {
+        FAULTS.contains(&self.0)
     }
 
     /// Whether rinit ever receives this signal, i.e. whether a rewrite of it
@@ -191,12 +199,21 @@ mod tests {
     }
 
     #[test]
-    fn relayed_leaves_out_uncatchable_and_fault_signals() {
+    fn relayed_leaves_out_only_what_cannot_be_caught() {
         let relayed: Vec<_> = Signal::relayed().map(Signal::number).collect();
-        for n in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, libc::SIGSYS] {
+        for n in [libc::SIGKILL, libc::SIGSTOP] {
             assert!(!relayed.contains(&n));
         }
-        assert!(relayed.contains(&libc::SIGTERM) && relayed.contains(&libc::SIGABRT));
+        for n in [
+            libc::SIGTERM,
+            libc::SIGABRT,
+            libc::SIGSEGV,
+            libc::SIGSYS,
+            1,
+            31,
+        ] {
+            assert!(relayed.contains(&n), "{n}");
+        }
         assert!(relayed.contains(&rtmax()));
         assert!(!CHLD.is_relayed() && TERM.is_relayed());
     }

@@ -16,6 +16,7 @@ use libc::c_char;
 use nix::errno::Errno;
 use nix::unistd::{self, Pid};
 
+use crate::escape;
 use crate::signals::Signals;
 
 /// Docker's default PATH, for when the environment has none.
@@ -40,6 +41,8 @@ pub enum Session {
     Group { take_terminal: bool },
     /// A session of its own that takes the terminal, if it can (dumb-init).
     New,
+    /// rinit's own process group (dumb-init's `-c`).
+    Shared,
 }
 
 /// systemd socket activation: LISTEN_PID names the process the sockets are
@@ -87,10 +90,11 @@ impl Command {
         }
     }
 
-    /// The command line as one string for log lines.
+    /// The command line as one string for log lines, escaped: it came
+    /// from outside, and may hold newlines or terminal escapes.
     pub fn display(&self) -> String {
-        let words: Vec<_> = self.argv.iter().map(|w| w.to_string_lossy()).collect();
-        words.join(" ")
+        let words: Vec<&[u8]> = self.argv.iter().map(|w| w.as_bytes()).collect();
+        escape::shown(&words.join(&b' '), escape::COMMAND)
     }
 
     /// Forks and execs the command in a new process group or session.
@@ -169,6 +173,7 @@ impl Command {
                 // SAFETY: TIOCSCTTY takes an int argument and touches no memory.
                 let _ = unsafe { libc::ioctl(libc::STDIN_FILENO, libc::TIOCSCTTY, 0) };
             }
+            Session::Shared => {}
         }
         if let Some(env) = &mut self.listen_pid {
             env.fill_in(unistd::getpid());

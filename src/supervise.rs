@@ -13,7 +13,7 @@ use crate::event::Event;
 use crate::log::{info, warning, Log};
 use crate::procfs::{self, List};
 use crate::reap::{self, Exit};
-use crate::relay::{self, Relay};
+use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::signal::{self, Signal};
 use crate::signals::{self, Received, Signals};
@@ -197,13 +197,12 @@ impl<'a> Supervisor<'a> {
             stopping.kill_at = None;
             warning!(
                 self.log, event: &Event::named("kill_after"),
-                "command still running {waited}s after {} (--kill-after): sending SIGKILL to group {}; still running: {}",
+                "command still running {waited}s after {} (--kill-after): sending SIGKILL to its group; still running: {}",
                 stopping.signal,
-                self.child,
                 List(&procfs::others())
             );
             // The group: --kill-after ends the command, helpers included.
-            relay::send(-self.child.as_raw(), signal::KILL);
+            self.relay.send_to_group(signal::KILL);
             self.sent |= 1 << signal::KILL.number();
         }
         if stopping.report_at.is_some_and(|at| now >= at) {

@@ -34,6 +34,16 @@ pub enum Mode {
 
 pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Subreaper];
 
+/// Every name rinit answers to, its own first.
+pub const NAMES: [&str; 6] = [
+    "rinit",
+    "tini",
+    "tini-static",
+    "docker-init",
+    "dumb-init",
+    "catatonit",
+];
+
 /// Lines a reader thread collected from one stream.
 #[derive(Clone, Default)]
 pub struct Lines(Arc<(Mutex<Vec<String>>, Condvar)>);
@@ -375,20 +385,10 @@ pub fn descendants(root: i32) -> Vec<i32> {
 }
 
 /// Standard signals rinit relays and a recorder can catch: 1-31 but KILL,
-/// STOP, CHLD and the fault signals.
+/// STOP and CHLD.
 pub fn relayed_standard_signals() -> Vec<i32> {
-    let faults = [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGFPE,
-        libc::SIGTRAP,
-        libc::SIGSYS,
-    ];
     (1..=31)
-        .filter(|&n| {
-            ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(&n) && !faults.contains(&n)
-        })
+        .filter(|&n| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(&n))
         .collect()
 }
 

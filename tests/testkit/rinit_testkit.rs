@@ -70,21 +70,12 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
-/// Signals a recorder can see: all but KILL, STOP and the fault signals,
-/// and CHLD, which its own grandchild would raise.
+/// Signals a recorder can see: all but KILL and STOP, and CHLD, which its
+/// own grandchild would raise. The fault signals are blocked too: sent with
+/// kill(), they queue like any other.
 fn recordable() -> Vec<i32> {
-    let faults = [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGFPE,
-        libc::SIGTRAP,
-        libc::SIGSYS,
-    ];
     (1..=31)
-        .filter(|&n| {
-            n != libc::SIGKILL && n != libc::SIGSTOP && n != libc::SIGCHLD && !faults.contains(&n)
-        })
+        .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP && n != libc::SIGCHLD)
         .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
         .collect()
 }
