@@ -110,3 +110,26 @@ fn argv_and_environment_reach_the_child_byte_for_byte_with_no_shell_between() {
     // The command's parent is rinit itself (PID 1 here): no shell between.
     assert_eq!(rinit.expect_out("parent:"), "parent: 1 rinit");
 }
+
+#[test]
+fn rinit_leaves_its_start_directory_and_the_command_keeps_it() {
+    let dir = std::env::temp_dir().join(format!("rinit-cwd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in common::NAMES {
+        for mode in MODES {
+            let script = "echo ready \"$(pwd)\"; sleep 100";
+            let mut cmd = common::command_as(name, mode, &["--", "sh", "-c", script]);
+            cmd.current_dir(&dir);
+            let mut rinit = Rinit::spawn(mode, cmd).with_name(name);
+            rinit.expect_out(&format!("ready {}", dir.display()));
+            let pid = rinit.pid();
+            let cwd = || std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap();
+            let deadline = std::time::Instant::now() + common::PATIENCE;
+            while cwd() != std::path::Path::new("/") && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            assert_eq!(cwd(), std::path::Path::new("/"), "{name} {mode:?}");
+        }
+    }
+    std::fs::remove_dir(&dir).unwrap();
+}

@@ -200,3 +200,110 @@ fn a_stop_that_hangs_is_reported_with_what_still_runs() {
         assert!(line.contains("(sh)") && line.contains("(sleep)"), "{line}");
     }
 }
+
+/// What became of a process the command left behind in its group, which
+/// takes 0.2 s to log a SIGTERM: (what it logged, whether it still ran
+/// after rinit had exited). Away from PID 1 the namespace's PID 1 is a
+/// shell that outlives rinit and looks.
+fn leftover_fate(name: &str, mode: Mode, args: &[&str], env: &[(&str, &str)]) -> (String, bool) {
+    let log = Scratch::new("leftover");
+    let pidfile = Scratch::new("leftover-pid");
+    let leftover = format!(
+        "(trap 'sleep 0.2; echo TERM >> {log}; exit 0' TERM; : > {pid}.ready; \
+           while :; do sleep 0.02; done) & \
+         echo $! > {pid}; while [ ! -e {pid}.ready ]; do sleep 0.01; done; exit 0",
+        log = log.path(),
+        pid = pidfile.path()
+    );
+    let rinit = common::rinit_as(name);
+    let mut words: Vec<&str> = args.to_vec();
+    words.extend(["--", "sh", "-c", &leftover]);
+    let line = words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let script = match mode {
+        Mode::Pid1 => format!("exec '{rinit}' {line}"),
+        // PID 1 looks right after rinit exits, then gives the leftover the
+        // time it would have had to log a SIGTERM.
+        Mode::Subreaper => format!(
+            "'{rinit}' {line}; kill -0 $(cat {pid}) 2>/dev/null && echo alive > {pid}.alive; sleep 0.5",
+            pid = pidfile.path()
+        ),
+    };
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
+        .args(["sh", "-c", &script])
+        .envs(env.iter().copied());
+    common::clean_slate(&mut cmd);
+    let (status, out, err) = common::run_with_deadline(cmd);
+    assert_eq!(status, 0, "{name} {args:?} {mode:?}: {out}{err}");
+    let _ = fs::remove_file(format!("{}.ready", pidfile.path()));
+    let survived = fs::remove_file(format!("{}.alive", pidfile.path())).is_ok();
+    (fs::read_to_string(log.path()).unwrap_or_default(), survived)
+}
+
+#[test]
+fn as_pid_1_every_name_drains_what_the_command_left() {
+    for name in common::NAMES {
+        for args in [&[][..], &["-c"]] {
+            let (log, _) = leftover_fate(name, Mode::Pid1, args, &[]);
+            assert_eq!(log, "TERM\n", "{name} {args:?}");
+        }
+    }
+}
+
+#[test]
+fn away_from_pid_1_each_name_does_what_its_peer_does_with_leftovers() {
+    // (name, options, SIGTERM logged, still running after rinit exited)
+    let cases: [(&str, &[&str], &str, bool); 9] = [
+        ("rinit", &[], "TERM\n", false),
+        ("rinit", &["-c"], "TERM\n", false),
+        ("tini", &[], "", true),
+        ("tini-static", &["-g"], "", true),
+        ("docker-init", &[], "", true),
+        ("catatonit", &[], "", true),
+        // dumb-init: SIGTERM to the command's group, and exit at once.
+        ("dumb-init", &[], "TERM\n", true),
+        ("dumb-init", &["-c"], "", true),
+        // An explicit grace drains under any name.
+        ("tini", &["--grace", "2s"], "TERM\n", false),
+    ];
+    for (name, args, logged, alive) in cases {
+        let (log, survived) = leftover_fate(name, Mode::Subreaper, args, &[]);
+        assert_eq!((log.as_str(), survived), (logged, alive), "{name} {args:?}");
+    }
+    // RINIT_GRACE asks for it too.
+    let env = [("RINIT_GRACE", "2s")];
+    let (log, survived) = leftover_fate("catatonit", Mode::Subreaper, &[], &env);
+    assert_eq!((log.as_str(), survived), ("TERM\n", false), "RINIT_GRACE");
+}
+
+#[test]
+fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
+    for mode in MODES {
+        let log = Scratch::new("cont");
+        // Each logs the signals it gets; a SIGTERM ends its loop only after
+        // every pending trap ran, so a SIGCONT that came with it shows too.
+        let script = format!(
+            "(trap 'echo running CONT >> {log}' CONT; trap 'echo running TERM >> {log}; t=1' TERM; \
+               while [ -z \"$t\" ]; do sleep 0.02; done) & \
+             sh -c 'trap \"echo stopped CONT >> {log}\" CONT; trap \"echo stopped TERM >> {log}; t=1\" TERM; \
+               kill -STOP $$; while [ -z \"$t\" ]; do sleep 0.02; done' & \
+             while [ \"$(cut -d' ' -f3 /proc/$!/stat)\" != T ]; do sleep 0.01; done; exit 0",
+            log = log.path()
+        );
+        let mut rinit = Rinit::start(mode, &["--", "sh", "-c", &script]);
+        assert_eq!(rinit.exit_code(), 0, "{mode:?}");
+        let logged = fs::read_to_string(log.path()).unwrap_or_default();
+        let mut lines: Vec<&str> = logged.lines().collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            ["running TERM", "stopped CONT", "stopped TERM"],
+            "{mode:?}\n{}",
+            rinit.report()
+        );
+    }
+}
