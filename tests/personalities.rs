@@ -82,6 +82,20 @@ fn dumb_init_starts_the_command_in_a_session_of_its_own_unless_told_not_to() {
 }
 
 #[test]
+fn dumb_init_c_keeps_the_command_in_dumb_init_s_own_group() {
+    // So Ctrl-Z reaches both, and dumb-init stops with its job.
+    let groups = "echo groups $(cut -d' ' -f5 /proc/$$/stat) $(cut -d' ' -f5 /proc/$PPID/stat)";
+    for mode in MODES {
+        for (name, shared) in [("dumb-init", true), ("rinit", false), ("tini", false)] {
+            let rinit = Rinit::start_as(name, mode, &["-c", "--", "sh", "-c", groups]);
+            let line = rinit.expect_out("groups");
+            let words: Vec<&str> = line.split(' ').collect();
+            assert_eq!(words[1] == words[2], shared, "{name} {mode:?}: {line}");
+        }
+    }
+}
+
+#[test]
 fn usage_errors_exit_as_each_peer_does_with_its_name_as_prefix() {
     for name in NAMES {
         let (status, _, err) = run_as(name, &["--no-such-option", "true"], &[]);

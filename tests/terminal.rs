@@ -107,6 +107,20 @@ fn state_of(root: i32, name: &str, wanted: impl Fn(char) -> bool) -> char {
 
 #[test]
 fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
+    // setsid mode: the command's own session gets SIGSTOP for the SIGTSTP.
+    ctrl_z_then_fg(&[], true);
+}
+
+#[test]
+fn under_dumb_init_c_ctrl_z_stops_the_job_and_fg_resumes_it() {
+    // -c: the command shares dumb-init's group and gets the SIGTSTP itself
+    // (the recorder takes it rather than stop); dumb-init stops all the same.
+    ctrl_z_then_fg(&["-c"], false);
+}
+
+/// Runs `dumb-init ARGS -- record` under an interactive bash on a pty, then
+/// Ctrl-Z, `fg` and Ctrl-C, as a person at a terminal would.
+fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
     let mut cmd = std::process::Command::new("unshare");
     cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
     if !common::is_root() {
@@ -124,8 +138,9 @@ fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
 
     let mut at = screen.wait_for("$ ", 0);
     let line = format!(
-        "{} -- {TESTKIT} record --exit-on SIGINT\n",
-        common::rinit_as("dumb-init")
+        "{} {} -- {TESTKIT} record --exit-on SIGINT\n",
+        common::rinit_as("dumb-init"),
+        args.join(" ")
     );
     master.write_all(line.as_bytes()).unwrap();
     at = screen.wait_for("child ready", at);
@@ -133,15 +148,19 @@ fn under_dumb_init_ctrl_z_stops_the_job_and_fg_resumes_it() {
     master.write_all(b"\x1a").unwrap();
     at = screen.wait_for("Stopped", at);
     at = screen.wait_for("$ ", at);
-    assert_eq!(
-        state_of(root, "rinit-testkit", |s| s == 'T'),
-        'T',
-        "Ctrl-Z did not stop the command"
-    );
+    if command_stops {
+        assert_eq!(
+            state_of(root, "rinit-testkit", |s| s == 'T'),
+            'T',
+            "Ctrl-Z did not stop the command"
+        );
+    } else {
+        screen.wait_for("child SIGTSTP", 0);
+    }
     assert_eq!(
         state_of(root, "dumb-init", |s| s == 'T'),
         'T',
-        "dumb-init did not stop itself"
+        "dumb-init {args:?} did not stop itself"
     );
 
     master.write_all(b"fg\n").unwrap();

@@ -1,0 +1,154 @@
+//! No process can write rinit's log lines or drive the terminal of whoever
+//! reads them: the names and command lines rinit reads from /proc are shown
+//! escaped, in text and in JSON, in every line that names a process.
+
+mod common;
+
+use std::process::Command;
+
+use common::{run_with_deadline, Mode, Rinit, MODES, RINIT};
+
+/// Sets the calling shell's own name (`/proc/self/comm`, at most 15 bytes):
+/// `printf` is a builtin, so the redirection is the shell's.
+fn rename_self(name: &str) -> String {
+    format!("printf '{name}' > /proc/self/comm")
+}
+
+/// Every stderr line is rinit's, whole: none starts where a hostile name
+/// tried to start one, none carries a raw control character.
+fn assert_honest(lines: &[String], forged: &str) {
+    for line in lines {
+        assert!(line.starts_with("[rinit] "), "not rinit's: {line:?}");
+        assert!(!line.starts_with(forged), "forged: {line:?}");
+        assert!(!line.chars().any(char::is_control), "raw control: {line:?}");
+        assert!(!line.contains('\u{fffd}'), "raw invalid UTF-8: {line:?}");
+    }
+}
+
+#[test]
+fn a_sender_named_to_forge_a_line_is_shown_escaped() {
+    for mode in MODES {
+        let script = format!(
+            "trap '' USR1; {}; kill -USR1 $PPID; sleep 0.2",
+            rename_self(r"a\n[rinit] forged")
+        );
+        let mut rinit = Rinit::start(mode, &["-v", "--", "sh", "-c", &script]);
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let line = rinit.expect_err("SIGUSR1 from pid");
+        assert!(
+            line.contains(r"(a\n[rinit] forge, uid 0)"),
+            "{mode:?}: {line}"
+        );
+        assert_honest(&rinit.err.all(), "[rinit] forge");
+    }
+}
+
+#[test]
+fn terminal_escapes_and_invalid_utf8_in_a_name_never_reach_the_reader() {
+    for mode in MODES {
+        let script = format!(
+            "trap '' USR1; {}; kill -USR1 $PPID; sleep 0.2",
+            rename_self(r"\033]0;x\007\033[2J\377!")
+        );
+        let mut rinit = Rinit::start(mode, &["-v", "--", "sh", "-c", &script]);
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let line = rinit.expect_err("SIGUSR1 from pid");
+        assert!(
+            line.contains(r"(\u{1b}]0;x\u{7}\u{1b}[2J\xff!, uid 0)"),
+            "{mode:?}: {line}"
+        );
+        assert_honest(&rinit.err.all(), "[rinit] x");
+    }
+}
+
+#[test]
+fn the_drain_names_hostile_leftovers_escaped() {
+    for mode in MODES {
+        // A leftover that ignores SIGTERM, named to forge a line.
+        let leftover = format!(
+            "trap '' TERM; {}; while :; do sleep 0.05; done",
+            rename_self(r"b\n[rinit] evil")
+        );
+        let outer = "sh -c \"$1\" & sleep 0.2; exit 0";
+        let args = ["--grace", "300ms", "--", "sh", "-c", outer, "sh", &leftover];
+        let mut rinit = Rinit::start(mode, &args);
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let line = rinit.expect_err("is over: sending SIGKILL");
+        assert!(line.contains(r"(b\n[rinit] evil)"), "{mode:?}: {line}");
+        assert_honest(&rinit.err.all(), "[rinit] evil");
+    }
+}
+
+#[test]
+fn json_lines_carry_hostile_names_escaped_and_stay_one_object() {
+    let script = format!(
+        "trap '' USR1; {}; kill -USR1 $PPID; sleep 0.2",
+        rename_self(r"c\n\033[2J\377")
+    );
+    let mut rinit = Rinit::start(
+        Mode::Pid1,
+        &["-v", "--log-format", "json", "--", "sh", "-c", &script],
+    );
+    assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+    let line = rinit.expect_err("\"event\":\"signal\"");
+    assert!(!line.chars().any(char::is_control), "{line:?}");
+    let out = python(
+        "import json,sys\nd=json.loads(sys.stdin.read())\nprint(d['sender_command']); print(d['message'])",
+        &line,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], r"c\n\u{1b}[2J\xff", "{out}");
+    assert!(lines[1].contains(r"(c\n\u{1b}[2J\xff, uid 0)"), "{out}");
+    for l in rinit.err.all() {
+        assert!(l.starts_with("{\"time\":"), "{l:?}");
+    }
+}
+
+#[test]
+fn inspect_shows_hostile_command_lines_escaped_in_text_and_json() {
+    // bash's exec -a sets argv[0] to anything, newlines and ESC included.
+    let argv0 = r#"$(printf 'x\n[rinit] y\033[2J\377')"#;
+    let script = format!("exec -a \"{argv0}\" sleep 100");
+    let mut rinit = Rinit::start(Mode::Pid1, &["--", "bash", "-c", &script]);
+    let pid = rinit.pid();
+    let shown = r"x\n[rinit] y\u{1b}[2J\xff 100";
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let text = loop {
+        let mut cmd = Command::new(RINIT);
+        cmd.args(["--inspect", &pid.to_string()]);
+        let (status, out, err) = run_with_deadline(cmd);
+        assert_eq!(status, 0, "{err}");
+        if out.contains(shown) || std::time::Instant::now() > deadline {
+            break out;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(text.contains(shown), "{text}");
+    for line in text.lines() {
+        assert!(!line.starts_with("[rinit] y"), "{line:?}");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(!line.contains('\u{fffd}'), "{line:?}");
+    }
+    let mut cmd = Command::new(RINIT);
+    cmd.args(["--inspect", &pid.to_string(), "--json"]);
+    let (_, json, _) = run_with_deadline(cmd);
+    let out = python(
+        "import json,sys\nd=json.loads(sys.stdin.read())\nprint(d['processes'][0]['command'])",
+        &json,
+    );
+    assert_eq!(out.trim_end(), shown);
+}
+
+/// Runs a Python script on `input`; its stdout.
+fn python(script: &str, input: &str) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "not JSON: {input}");
+    String::from_utf8(out.stdout).unwrap()
+}
