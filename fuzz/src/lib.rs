@@ -1,0 +1,25 @@
+//! rinit's parsers, compiled from rinit's own sources for the fuzz targets:
+//! option parsing and settings resolution, and the /proc readers.
+
+#![allow(dead_code, unused_imports, unused_macros)]
+
+#[path = "../../src/duration.rs"]
+pub mod duration;
+#[path = "../../src/escape.rs"]
+pub mod escape;
+#[path = "../../src/event.rs"]
+pub mod event;
+#[path = "../../src/json.rs"]
+pub mod json;
+#[path = "../../src/log.rs"]
+pub mod log;
+#[path = "../../src/options.rs"]
+pub mod options;
+#[path = "../../src/personality.rs"]
+pub mod personality;
+#[path = "../../src/procfs.rs"]
+pub mod procfs;
+#[path = "../../src/settings.rs"]
+pub mod settings;
+#[path = "../../src/signal.rs"]
+pub mod signal;
