@@ -115,7 +115,9 @@ impl Drain<'_> {
     /// The command's group, and every process rinit answers for: as PID 1
     /// all of the namespace (kill(-1) spares only rinit), else each descendant.
     fn signal_everyone(&self, sig: Signal) {
-        self.relay.send_to_group(sig);
+        if let Some(group) = self.relay.group {
+            relay::send(-group.as_raw(), sig);
+        }
         if std::process::id() == 1 {
             relay::send(-1, sig);
         } else {

@@ -64,6 +64,8 @@ pub struct Report {
     verdict: Vec<String>,
     below: Vec<(usize, Entry)>,
     zombies: usize,
+    /// For rinit: the processes below it that its relayed signals miss.
+    out_of_reach: Vec<Entry>,
 }
 
 /// Gathers the report for `pid`; an error says why /proc would not tell.
@@ -94,8 +96,23 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
     let chld = handling(signal::CHLD);
 
     let mut verdict = Vec::new();
+    let mut out_of_reach = Vec::new();
     let sigterm = if rinit {
-        verdict.push(relaying(pid, &argv, &all));
+        let (relays, outside) = relaying(pid, &argv, &all);
+        verdict.push(relays);
+        if !outside.is_empty() {
+            let named: Vec<String> = outside
+                .iter()
+                .map(|p| format!("{} ({})", p.pid, p.command))
+                .collect();
+            verdict.push(format!(
+                "These {} processes are out of the relay's reach and will not get the signals rinit \
+                 relays: {}; `--signal-all` reaches them.",
+                outside.len(),
+                named.join(", ")
+            ));
+        }
+        out_of_reach = outside;
         "forwarded"
     } else {
         let dropped = "so the kernel drops it: `docker stop` will wait out its timeout and then SIGKILL \
@@ -166,11 +183,13 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         verdict,
         below,
         zombies,
+        out_of_reach,
     })
 }
 
-/// For rinit: where it relays, from its own command line and environment.
-fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> String {
+/// For rinit: where it relays, from its own command line and environment,
+/// and which processes below it that misses.
+fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>) {
     let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
@@ -192,18 +211,39 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> String {
         _ => None,
     };
     let child = all.iter().find(|p| p.ppid == pid);
-    let target = match (child, settings.as_ref().map(|s| s.single_child)) {
-        (Some(c), Some(true)) => format!("to its command alone (process {})", c.pid),
-        (Some(c), _) => format!(
-            "to its command's process group ({})",
-            procfs::pgid(c.pid).unwrap_or(c.pid)
-        ),
-        (None, _) => "to its command, which has exited".into(),
+    let single = settings.as_ref().is_some_and(|s| s.single_child);
+    let signal_all = settings.as_ref().is_some_and(|s| s.signal_all);
+    let live_below = || {
+        procfs::tree(pid, all)
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| p.state != 'Z')
     };
-    format!(
+    let (target, outside) = match child {
+        _ if signal_all => (
+            "to every process it looks after (--signal-all)".to_owned(),
+            Vec::new(),
+        ),
+        Some(c) if single => (
+            format!("to its command alone (process {})", c.pid),
+            live_below().filter(|p| p.pid != c.pid).collect(),
+        ),
+        Some(c) => {
+            let group = procfs::pgid(c.pid).unwrap_or(c.pid);
+            (
+                format!("to its command's process group ({group})"),
+                live_below()
+                    .filter(|p| procfs::pgid(p.pid) != Some(group))
+                    .collect(),
+            )
+        }
+        None => ("to its command, which has exited".into(), Vec::new()),
+    };
+    let relays = format!(
         "This is rinit{}: it relays SIGTERM and every other signal {target}, and reaps every zombie.",
         if personality == Personality::Rinit { String::new() } else { format!(" (as {})", personality.name()) }
-    )
+    );
+    (relays, outside)
 }
 
 impl Report {
@@ -299,11 +339,16 @@ impl Report {
                 p.state == 'Z'
             )
         });
+        let outside = self
+            .out_of_reach
+            .iter()
+            .map(|p| format!("{{\"pid\":{},\"command\":{}}}", p.pid, Str(&p.command)));
         let _ = writeln!(
             out,
-            ",\"processes\":[{}],\"zombies\":{}}}",
+            ",\"processes\":[{}],\"zombies\":{},\"out_of_reach\":[{}]}}",
             list(below.collect()),
-            self.zombies
+            self.zombies,
+            list(outside.collect())
         );
         out
     }

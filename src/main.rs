@@ -32,6 +32,7 @@ mod log;
 mod options;
 mod personality;
 mod procfs;
+mod reach;
 mod reap;
 mod relay;
 mod settings;
@@ -191,6 +192,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         log,
         rewrites: &settings.rewrites,
         target: match group {
+            _ if settings.signal_all => Target::All,
             Some(group) if !settings.single_child => Target::Group(group),
             _ => Target::Child(child),
         },

@@ -21,6 +21,8 @@ pub struct Flags {
     pub verbose: u32,
     /// `-c` (Some(true)) or `-g` (Some(false)), the last one given.
     pub single_child: Option<bool>,
+    /// `-a`: relay to every process rinit looks after.
+    pub signal_all: bool,
     pub rewrites: Vec<OsString>,
     pub grace: Option<OsString>,
     pub kill_after: Option<OsString>,
@@ -54,6 +56,7 @@ pub enum Request {
 enum Opt {
     Verbose,
     SingleChild,
+    SignalAll,
     Group,
     Subreaper,
     WarnReaped,
@@ -72,9 +75,10 @@ enum Opt {
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 18] = [
+const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 19] = [
     (Some(b'v'), Some("verbose"), Opt::Verbose, false),
     (Some(b'c'), Some("single-child"), Opt::SingleChild, false),
+    (Some(b'a'), Some("signal-all"), Opt::SignalAll, false),
     (Some(b'g'), None, Opt::Group, false),
     (Some(b's'), None, Opt::Subreaper, false),
     (Some(b'w'), None, Opt::WarnReaped, false),
@@ -119,6 +123,7 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::Verbose => flags.verbose += 1,
                 Opt::SingleChild => flags.single_child = Some(true),
                 Opt::Group => flags.single_child = Some(false),
+                Opt::SignalAll => flags.signal_all = true,
                 // rinit always registers as subreaper when it is not PID 1.
                 Opt::Subreaper => {}
                 Opt::WarnReaped => flags.warn_reaped = true,
@@ -232,6 +237,9 @@ Options (they end at '--' or at the first word that is not one):
   -c, --single-child       relay signals to COMMAND alone, not its group
   -g                       relay signals to COMMAND's whole group (the default
                            but when invoked as tini, docker-init or catatonit)
+  -a, --signal-all         relay signals to every process rinit looks after:
+                           as PID 1 all of the namespace, else every
+                           descendant, daemons that left COMMAND's group too
   -r, --rewrite FROM:TO    relay signal FROM as TO (TO = 0 drops it);
                            names (TERM, SIGTERM, RTMIN+3) or numbers; repeatable
       --grace TIME         when COMMAND exits, give what it left behind TIME
@@ -256,6 +264,7 @@ Options (they end at '--' or at the first word that is not one):
 Environment (options win over it):
   RINIT_VERBOSITY=N        0 warnings only, 1 as -v, 2 as -vv
   RINIT_SINGLE_CHILD=1     as -c
+  RINIT_SIGNAL_ALL=1       as -a
   RINIT_REWRITE=FROM:TO,...  as -r
     RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
   RINIT_LOG_FORMAT=json    as --log-format
@@ -309,6 +318,7 @@ mod tests {
         assert_eq!(flags("-cg true").single_child, Some(false));
         assert_eq!(flags("-g -c true").single_child, Some(true));
         assert!(flags("-sw true").warn_reaped);
+        assert!(flags("-va true").signal_all && flags("--signal-all true").signal_all);
     }
 
     #[test]

@@ -31,8 +31,11 @@ pub fn command_name(pid: i32) -> Option<String> {
 }
 
 /// A process as log lines name it.
+#[derive(Clone)]
 pub struct Process {
     pub pid: i32,
+    pub ppid: i32,
+    pub pgid: i32,
     /// Its command name, escaped.
     pub name: String,
     pub state: char,
@@ -52,41 +55,47 @@ pub fn others() -> Vec<Process> {
     let me = std::process::id() as i32;
     let all = all_processes();
     if me == 1 {
-        return all
-            .into_iter()
-            .filter(|(p, _)| p.pid != me)
-            .map(|(p, _)| p)
-            .collect();
+        return all.into_iter().filter(|p| p.pid != me).collect();
     }
-    let mut below = vec![me];
+    below(me, &all)
+}
+
+/// rinit's descendants, as PID 1 too: a process entered from outside the
+/// namespace (`docker exec`) has parent 0 there and is not among them.
+pub fn descendants() -> Vec<Process> {
+    below(std::process::id() as i32, &all_processes())
+}
+
+/// The processes of `all` below `root`.
+pub fn below(root: i32, all: &[Process]) -> Vec<Process> {
+    let mut parents = vec![root];
     let mut found = Vec::new();
     // Parents come and go in any order in /proc: sweep until nothing new.
-    let mut rest = all;
+    let mut rest: Vec<&Process> = all.iter().filter(|p| p.pid != root).collect();
     loop {
-        let (adopted, others): (Vec<_>, Vec<_>) =
-            rest.into_iter().partition(|(_, ppid)| below.contains(ppid));
+        let (adopted, others): (Vec<&Process>, Vec<&Process>) =
+            rest.into_iter().partition(|p| parents.contains(&p.ppid));
         if adopted.is_empty() {
             return found;
         }
-        below.extend(adopted.iter().map(|(p, _)| p.pid));
-        found.extend(adopted.into_iter().map(|(p, _)| p));
+        parents.extend(adopted.iter().map(|p| p.pid));
+        found.extend(adopted.into_iter().cloned());
         rest = others;
     }
 }
 
-/// Every process /proc shows, with its parent's pid.
-fn all_processes() -> Vec<(Process, i32)> {
+/// Every process /proc shows.
+pub fn all_processes() -> Vec<Process> {
     pids()
         .filter_map(|pid| {
             let stat = stat(pid)?;
-            Some((
-                Process {
-                    pid,
-                    name: stat.comm,
-                    state: stat.state,
-                },
-                stat.ppid,
-            ))
+            Some(Process {
+                pid,
+                ppid: stat.ppid,
+                pgid: stat.pgid,
+                name: stat.comm,
+                state: stat.state,
+            })
         })
         .collect()
 }

@@ -8,6 +8,7 @@ use nix::unistd::Pid;
 use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::procfs;
+use crate::reach;
 use crate::settings::Rewrites;
 use crate::signal::{self, Signal};
 use crate::signals::Received;
@@ -17,6 +18,8 @@ use crate::signals::Received;
 pub enum Target {
     Group(Pid),
     Child(Pid),
+    /// `--signal-all`: every process rinit looks after.
+    All,
 }
 
 impl fmt::Display for Target {
@@ -24,6 +27,28 @@ impl fmt::Display for Target {
         match self {
             Target::Group(pgid) => write!(f, "group {pgid}"),
             Target::Child(pid) => write!(f, "child {pid}"),
+            Target::All => write!(f, "every process"),
+        }
+    }
+}
+
+/// What sending a signal did, for the log.
+#[derive(Clone, Copy, Default)]
+pub enum Outcome {
+    #[default]
+    Reached,
+    Nobody,
+    /// `--signal-all`: how many processes, when counted.
+    Counted(usize),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Reached => Ok(()),
+            Outcome::Nobody => write!(f, " (nobody left to receive it)"),
+            Outcome::Counted(1) => write!(f, " (1 process)"),
+            Outcome::Counted(n) => write!(f, " ({n} processes)"),
         }
     }
 }
@@ -65,7 +90,7 @@ impl Relay<'_> {
     }
 
     /// The line for a relayed (or dropped) signal, its sender named.
-    fn log_relay(&self, r: Received, to: Option<Signal>, outcome: &str) {
+    fn log_relay(&self, r: Received, to: Option<Signal>, outcome: Outcome) {
         let command = match r.from_kernel {
             true => None,
             false => procfs::command_name(r.sender_pid),
@@ -98,27 +123,38 @@ impl Relay<'_> {
         }
     }
 
-    /// Sends `sig` to the target; returns a note for the log when it failed.
-    pub fn send(&self, sig: Signal) -> &'static str {
+    /// Sends `sig` to the target.
+    pub fn send(&self, sig: Signal) -> Outcome {
         let pid = match self.target {
             // kill(-pgid) reaches every member, even after the leader died.
             Target::Group(pgid) => -pgid.as_raw(),
             Target::Child(pid) => pid.as_raw(),
+            Target::All => {
+                let count = reach::signal_all(sig, self.log.enabled(Level::Info));
+                return count.map_or(Outcome::Reached, Outcome::Counted);
+            }
         };
         match send(pid, sig) {
-            true => "",
-            false => " (nobody left to receive it)",
+            true => Outcome::Reached,
+            false => Outcome::Nobody,
         }
     }
 }
 
 impl Relay<'_> {
     /// Sends `sig` to the command's whole group (or, sharing rinit's group,
-    /// the command alone); true when it reached someone.
-    pub fn send_to_group(&self, sig: Signal) -> bool {
+    /// the command alone; with `--signal-all`, everyone).
+    pub fn send_to_group(&self, sig: Signal) {
         match (self.group, self.target) {
-            (Some(group), _) => send(-group.as_raw(), sig),
-            (None, Target::Child(pid) | Target::Group(pid)) => send(pid.as_raw(), sig),
+            (_, Target::All) => {
+                reach::signal_all(sig, false);
+            }
+            (Some(group), _) => {
+                send(-group.as_raw(), sig);
+            }
+            (None, Target::Child(pid) | Target::Group(pid)) => {
+                send(pid.as_raw(), sig);
+            }
         }
     }
 }

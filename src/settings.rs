@@ -19,6 +19,8 @@ pub struct Settings {
     pub verbosity: Level,
     /// Relay signals to the command alone, not to its process group.
     pub single_child: bool,
+    /// Relay signals to every process rinit looks after (`-a`).
+    pub signal_all: bool,
     /// Start the command in a session of its own that takes the terminal
     /// (dumb-init's default); rinit then also stops itself after relaying
     /// a job-control signal, so Ctrl-Z and `fg` work.
@@ -90,10 +92,18 @@ impl Settings {
         } else {
             None
         };
-        let single_child = flags
-            .single_child
-            .or(from_env)
-            .unwrap_or(!personality.signals_group());
+        let signal_all = flags.signal_all || env_is("RINIT_SIGNAL_ALL", "1");
+        if signal_all && (flags.single_child == Some(true) || from_env == Some(true)) {
+            return Err(UsageError(
+                "-a (every process) and -c (the command alone) exclude each other".into(),
+            ));
+        }
+        // -a reaches the group too, whatever the name's default.
+        let single_child = !signal_all
+            && flags
+                .single_child
+                .or(from_env)
+                .unwrap_or(!personality.signals_group());
         let setsid =
             !single_child && (personality.setsid() || setsid_env.as_deref() == Some("1".as_ref()));
 
@@ -188,6 +198,7 @@ impl Settings {
             log_format,
             verbosity,
             single_child,
+            signal_all,
             setsid,
             shared_group: single_child && personality.shares_group_when_single_child(),
             job_control: setsid || personality.stops_with_the_job(),
@@ -426,6 +437,18 @@ mod tests {
     }
 
     #[test]
+    fn signal_all_from_the_option_or_environment_and_never_with_c() {
+        let tini = Personality::Tini { docker: false };
+        let s = resolve_as(tini, "-a x", &[]).unwrap();
+        assert!(s.signal_all && !s.single_child);
+        assert!(resolve("x", &[("RINIT_SIGNAL_ALL", "1")]).signal_all);
+        assert!(!resolve("x", &[("RINIT_SIGNAL_ALL", "0")]).signal_all);
+        assert!(error("-a -c x", &[]).contains("exclude each other"));
+        assert!(error("-c --signal-all x", &[]).contains("exclude each other"));
+        assert!(error("-a x", &[("RINIT_SINGLE_CHILD", "1")]).contains("exclude"));
+    }
+
+    #[test]
     fn away_from_pid_1_leftovers_are_the_peer_s_unless_a_grace_is_given() {
         let tini = Personality::Tini { docker: false };
         let leftovers = |p, line, env: &[(&str, &str)]| resolve_as(p, line, env).unwrap().leftovers;
@@ -501,6 +524,7 @@ mod fuzz {
         "-vv",
         "-c",
         "-g",
+        "-a",
         "-s",
         "-w",
         "-l",
@@ -581,6 +605,7 @@ mod fuzz {
     const ENV: &[&str] = &[
         "RINIT_VERBOSITY",
         "RINIT_SINGLE_CHILD",
+        "RINIT_SIGNAL_ALL",
         "RINIT_REWRITE",
         "RINIT_GRACE",
         "RINIT_KILL_AFTER",

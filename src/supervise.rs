@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use nix::unistd::Pid;
 
 use crate::event::Event;
-use crate::log::{info, warning, Log};
+use crate::log::{info, warning, Level, Log};
 use crate::procfs::{self, List};
+use crate::reach::{self, Leavers};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
 use crate::settings::Settings;
@@ -35,6 +36,8 @@ pub struct Supervisor<'a> {
     stopping: Option<Stopping>,
     /// Every signal sent to the command so far, as a bit per number.
     sent: u128,
+    /// `-v`: the processes already said to have left the command's group.
+    leavers: Leavers,
 }
 
 /// The deadlines that follow a terminating signal.
@@ -62,6 +65,7 @@ impl<'a> Supervisor<'a> {
             held_term: None,
             stopping: None,
             sent: 0,
+            leavers: Leavers::default(),
         }
     }
 
@@ -97,6 +101,7 @@ impl<'a> Supervisor<'a> {
                     self.explain(exit);
                     return exit;
                 }
+                self.notice_leavers();
             }
             self.on_deadlines(Instant::now());
         }
@@ -142,6 +147,7 @@ impl<'a> Supervisor<'a> {
             return;
         };
         self.note_sent(sent);
+        self.notice_leavers();
         if self.stopping.is_some() || ![signal::TERM, signal::INT, signal::QUIT].contains(&sent) {
             return;
         }
@@ -152,6 +158,13 @@ impl<'a> Supervisor<'a> {
             kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
             report_at: now.checked_add(FIRST_REPORT),
         });
+    }
+
+    /// At -v, whether a process left the command's group since last time.
+    fn notice_leavers(&self) {
+        if self.log.enabled(Level::Info) {
+            self.leavers.notice(self.log, self.relay.target);
+        }
     }
 
     fn note_sent(&mut self, sig: Signal) {
@@ -207,9 +220,18 @@ impl<'a> Supervisor<'a> {
         }
         if stopping.report_at.is_some_and(|at| now >= at) {
             stopping.report_at = now.checked_add(REPORT_EVERY);
+            let outside = reach::outside(self.relay.target);
+            let never_got_it = match outside.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "; out of the relay's reach, never sent the {} (--signal-all reaches them): {}",
+                    stopping.signal,
+                    List(&outside)
+                ),
+            };
             warning!(
                 self.log, event: &Event::named("still_running"),
-                "command still running {waited}s after {}; still running: {}",
+                "command still running {waited}s after {}; still running: {}{never_got_it}",
                 stopping.signal,
                 List(&procfs::others())
             );

@@ -191,13 +191,22 @@ fn a_second_sigterm_or_a_sigint_during_the_stop_delay_forwards_at_once() {
 #[test]
 fn a_stop_that_hangs_is_reported_with_what_still_runs() {
     for mode in MODES {
-        let script = "trap '' TERM; echo ready; sleep 100";
+        // A daemon outside the command's group never gets the SIGTERM.
+        let script = "setsid sh -c 'sleep 100' & trap '' TERM; \
+            until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; done; \
+            echo ready; sleep 100";
         // No -v: the report is a warning, shown at the default verbosity.
         let mut rinit = Rinit::start(mode, &["--", "sh", "-c", script]);
         rinit.expect_out("ready");
         rinit.signal(libc::SIGTERM);
         let line = rinit.expect_err("still running 5s after SIGTERM");
         assert!(line.contains("(sh)") && line.contains("(sleep)"), "{line}");
+        let (_, outside) = line.split_once("; out of the relay's reach").expect(&line);
+        assert!(
+            outside.contains("never sent the SIGTERM (--signal-all reaches them): ")
+                && outside.matches("(sleep)").count() == 1,
+            "{line}"
+        );
     }
 }
 

@@ -1,0 +1,160 @@
+//! `--signal-all`: daemons that left the command's process group get every
+//! relayed signal at the same moment as the command; without it, rinit says
+//! who is out of reach.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::{run_with_deadline, Mode, Rinit, MODES, RINIT};
+
+/// The daemon: on SIGTERM it takes 0.5 s to flush; it logs to `log`.
+fn daemon(log: &str) -> String {
+    format!(
+        "trap 'echo daemon-term >> {log}; sleep 0.5; echo daemon-flushed >> {log}; exit 0' TERM; \
+         trap 'echo daemon-hup >> {log}' HUP; echo daemon-ready >> {log}; \
+         while :; do sleep 0.02; done"
+    )
+}
+
+/// The command: starts the daemon (its script is "$1") with `start`, and on
+/// SIGTERM takes 1 s to stop. Says "ready" once the daemon is set up.
+fn command(log: &str, start: &str) -> String {
+    format!(
+        "{start}\ntrap '' HUP; \
+         trap 'echo command-term >> {log}; sleep 1; echo command-exit >> {log}; exit 0' TERM; \
+         until grep -q daemon-ready {log} 2>/dev/null; do sleep 0.01; done; echo ready; \
+         while :; do sleep 0.02; done"
+    )
+}
+
+/// The daemon's two ways out of the command's group: `setsid` in the
+/// background, and a double fork that also leaves it an orphan.
+const STARTS: [&str; 2] = ["setsid sh -c \"$1\" &", "(setsid sh -c \"$1\" &)"];
+
+fn scratch(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("rinit-all-{name}-{}", std::process::id()));
+    let _ = fs::remove_file(&path);
+    path.to_str().unwrap().to_owned()
+}
+
+/// Starts the command under `rinit ARGS`, with its daemon.
+fn start(mode: Mode, args: &[&str], start: &str, log: &str) -> Rinit {
+    let (command, daemon) = (command(log, start), daemon(log));
+    let mut words: Vec<&str> = args.to_vec();
+    words.extend(["--", "sh", "-c", &command, "sh", &daemon]);
+    let rinit = Rinit::start(mode, &words);
+    rinit.expect_out("ready");
+    rinit
+}
+
+/// Stops the command with SIGTERM; returns the log's lines.
+fn stop(mode: Mode, args: &[&str], how: &str, tag: &str) -> Vec<String> {
+    let log = scratch(tag);
+    let mut rinit = start(mode, args, how, &log);
+    rinit.signal(libc::SIGTERM);
+    assert_eq!(
+        rinit.exit_code(),
+        0,
+        "{mode:?} {args:?}\n{}",
+        rinit.report()
+    );
+    let lines = fs::read_to_string(&log).unwrap_or_default();
+    let _ = fs::remove_file(&log);
+    lines.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn with_signal_all_a_daemon_gets_sigterm_with_the_command() {
+    for mode in MODES {
+        for (i, start) in STARTS.iter().enumerate() {
+            let lines = stop(mode, &["-a"], start, &format!("a{i}"));
+            // Both at once: the daemon has flushed while the command still stops.
+            let flushed = lines.iter().position(|l| l == "daemon-flushed");
+            let exited = lines.iter().position(|l| l == "command-exit");
+            assert!(
+                flushed.is_some() && flushed < exited,
+                "{mode:?} {start}: {lines:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn without_signal_all_a_daemon_gets_sigterm_only_at_the_drain() {
+    for mode in MODES {
+        for (i, start) in STARTS.iter().enumerate() {
+            let lines = stop(mode, &[], start, &format!("n{i}"));
+            let term = lines.iter().position(|l| l == "daemon-term");
+            let exited = lines.iter().position(|l| l == "command-exit");
+            assert!(
+                exited.is_some() && term > exited,
+                "{mode:?} {start}: {lines:?}"
+            );
+            assert!(lines.contains(&"daemon-flushed".to_owned()), "{lines:?}");
+        }
+    }
+}
+
+#[test]
+fn rewrites_apply_to_every_process_and_v_counts_them() {
+    for mode in MODES {
+        let log = scratch(&format!("rw-{mode:?}"));
+        let args = ["-a", "-v", "-r", "USR2:HUP"];
+        let mut rinit = start(mode, &args, STARTS[0], &log);
+        rinit.signal(libc::SIGUSR2);
+        let line = rinit.expect_err("rewritten to SIGHUP");
+        assert!(line.contains("forwarded to every process ("), "{line}");
+        let deadline = std::time::Instant::now() + common::PATIENCE;
+        while !fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("daemon-hup")
+        {
+            assert!(std::time::Instant::now() < deadline, "{mode:?}: no HUP");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        rinit.signal(libc::SIGTERM);
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let _ = fs::remove_file(&log);
+    }
+}
+
+#[test]
+fn a_and_c_together_are_refused() {
+    let (status, _, err) = common::run_plain(&["-a", "-c", "--", "true"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("exclude each other"), "{err}");
+}
+
+#[test]
+fn inspect_and_v_name_the_daemon_out_of_reach() {
+    for mode in MODES {
+        // Once the daemon leads its own group, a relayed signal notices it.
+        let script = "setsid sleep 100 & \
+            until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; done; \
+            kill -USR1 $PPID; echo ready; sleep 100";
+        let mut rinit = Rinit::start(
+            mode,
+            &["-v", "--", "sh", "-c", &format!("trap '' USR1; {script}")],
+        );
+        rinit.expect_out("ready");
+        let line = rinit.expect_err("left the command's process group");
+        assert!(line.contains("(sleep)"), "{line}");
+        let pid = rinit.pid();
+        let mut cmd = Command::new(RINIT);
+        cmd.args(["--inspect", &pid.to_string()]);
+        let (status, text, err) = run_with_deadline(cmd);
+        assert_eq!(status, 0, "{err}");
+        assert!(
+            text.contains("These 1 processes are out of the relay's reach")
+                && text.contains("(sleep 100); `--signal-all` reaches them"),
+            "{mode:?}: {text}"
+        );
+        let mut cmd = Command::new(RINIT);
+        cmd.args(["--inspect", &pid.to_string(), "--json"]);
+        let (_, json, _) = run_with_deadline(cmd);
+        assert!(json.contains("\"out_of_reach\":[{\"pid\":"), "{json}");
+        assert!(json.contains("\"command\":\"sleep 100\"}]"), "{json}");
+    }
+}
