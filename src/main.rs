@@ -169,7 +169,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
             take_terminal: spawn::owns_foreground(),
         }
     };
-    let child = match command.spawn(&signals, session) {
+    let child = match command.spawn(&signals, session, personality) {
         Ok(child) => child,
         Err(SpawnError::Exec(errno)) => {
             warning!(log, event: &Event::named("exec_failed"), "cannot run '{shown}': {}", io::Error::from(errno));

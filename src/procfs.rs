@@ -4,7 +4,7 @@
 //! `/proc` may be missing (a bare chroot) or show another PID namespace;
 //! every reader here gives nothing rather than fail.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::fmt;
 use std::fs;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -274,8 +274,8 @@ pub fn command_line(argv: &[OsString], comm: &str) -> String {
     if argv.is_empty() {
         return format!("[{comm}]");
     }
-    let joined = argv.join(OsStr::new(" "));
-    escape::shown(joined.as_bytes(), escape::COMMAND)
+    let words: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+    escape::shown(&words.join(&b' '), escape::COMMAND)
 }
 
 /// The processes below `root` in pre-order (each right after its parent),

@@ -17,6 +17,7 @@ use nix::errno::Errno;
 use nix::unistd::{self, Pid};
 
 use crate::escape;
+use crate::personality::Personality;
 use crate::signals::Signals;
 
 /// Docker's default PATH, for when the environment has none.
@@ -100,7 +101,13 @@ impl Command {
     /// Forks and execs the command in a new process group or session.
     /// Returns once exec has happened (or failed, after reaping the failed
     /// child).
-    pub fn spawn(&mut self, signals: &Signals, session: Session) -> Result<Pid, SpawnError> {
+    /// `personality` gives the status a failed exec exits with.
+    pub fn spawn(
+        &mut self,
+        signals: &Signals,
+        session: Session,
+        personality: Personality,
+    ) -> Result<Pid, SpawnError> {
         if matches!(session, Session::New) {
             give_up_terminal();
         }
@@ -112,6 +119,7 @@ impl Command {
             command: self,
             signals,
             session,
+            personality,
             errno: 0,
         };
         let shared_ptr: *mut Shared = &mut shared;
@@ -330,6 +338,7 @@ struct Shared<'a> {
     command: &'a mut Command,
     signals: &'a Signals,
     session: Session,
+    personality: Personality,
     /// Set by the child when it could not exec; 0 means it did.
     errno: i32,
 }
@@ -340,12 +349,17 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `arg` is the `Shared` that `spawn` passed, untouched by rinit
     // until this child has exec'd or exited (CLONE_VFORK).
     let shared = unsafe { &mut *arg.cast::<Shared>() };
-    shared.errno = shared
+    let errno = shared
         .command
-        .become_command(shared.signals, shared.session) as i32;
+        .become_command(shared.signals, shared.session);
+    shared.errno = errno as i32;
+    // The status rinit would exit with, in case the errno above never
+    // reaches it: where CLONE_VM is not honoured (qemu-user turns this clone
+    // into a fork) rinit only sees this child exit.
+    let status = shared.personality.exec_status(errno);
     // SAFETY: _exit leaves at once, running nothing of rinit's: the
     // memory is still rinit's.
-    unsafe { libc::_exit(127) }
+    unsafe { libc::_exit(status) }
 }
 
 /// Whether rinit's process group is the foreground group of the terminal on
