@@ -104,25 +104,32 @@ check "arm64: 127 for a command not found" status_of 127 arm_pid1 -- /nonexisten
 printf 'not a program\n' >"$work/not-executable"
 check "arm64: 126 for a command that cannot run" status_of 126 arm_pid1 -- "$work/not-executable"
 
-arm_sigterm() {
-  local app='trap "echo app got SIGTERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done'
-  arm_pid1 -v -- sh -c "sh -c '$app'; echo after" >"$work/arm-term.log" 2>&1 &
+# sigterm_pid1 LOG STATUS WORDS -- INIT...: runs INIT as PID 1 of a new PID
+# namespace, sends it SIGTERM once LOG says "ready", and checks that it
+# exits with STATUS and that LOG holds WORDS.
+sigterm_pid1() {
+  local log=$1 expected=$2 words=$3
+  shift 4
+  timeout 30 unshare --pid --fork --mount-proc --kill-child -- "$@" >"$log" 2>&1 &
   local holder=$! init=""
   for _ in $(seq 200); do
-    grep -q ready "$work/arm-term.log" 2>/dev/null && init=$(pgrep -P "$holder") && break
+    # timeout, then unshare, then the init: PID 1 of the namespace.
+    grep -q ready "$log" 2>/dev/null && init=$(pgrep -P "$(pgrep -P "$holder")") && break
     sleep 0.05
   done
   [ -n "$init" ] || return 1
   kill -TERM "$init"
   local status=0
   wait "$holder" || status=$?
-  # The wrapper shell has no trap: SIGTERM kills it (143) after the app's.
-  grep -q "app got SIGTERM" "$work/arm-term.log" && [ "$status" -eq 143 ] || {
-    cat "$work/arm-term.log" >&2
+  grep -q "$words" "$log" && [ "$status" -eq "$expected" ] || {
+    cat "$log" >&2
     return 1
   }
 }
-check "arm64: SIGTERM reaches the app through a wrapper shell" arm_sigterm
+app='trap "echo app got SIGTERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done'
+# The wrapper shell has no trap: SIGTERM kills it (143) after the app's.
+check "arm64: SIGTERM reaches the app through a wrapper shell" sigterm_pid1 "$work/arm-term.log" 143 "app got SIGTERM" \
+  -- qemu-aarch64-static "$arm" -v -- sh -c "sh -c '$app'; echo after"
 arm_orphans() {
   local out
   out=$(arm_pid1 -- sh -c 'for i in 1 2 3 4 5 6 7 8; do (sleep 0.1 &); done; sleep 0.8
@@ -143,21 +150,8 @@ def stop(*_):
 signal.signal(signal.SIGTERM, stop)
 print("ready", flush=True)
 time.sleep(60)'
-  unshare --pid --fork --mount-proc --kill-child -- \
-    "$work/venv/bin/rinit" -- "$work/venv/bin/python" -c "$script" >"$work/wheel.log" 2>&1 &
-  local holder=$! init=""
-  for _ in $(seq 200); do
-    grep -q ready "$work/wheel.log" 2>/dev/null && init=$(pgrep -P "$holder") && break
-    sleep 0.05
-  done
-  [ -n "$init" ] || return 1
-  kill -TERM "$init"
-  local status=0
-  wait "$holder" || status=$?
-  grep -q "python got SIGTERM" "$work/wheel.log" && [ "$status" -eq 0 ] || {
-    cat "$work/wheel.log" >&2
-    return 1
-  }
+  sigterm_pid1 "$work/wheel.log" 0 "python got SIGTERM" \
+    -- "$work/venv/bin/rinit" -- "$work/venv/bin/python" -c "$script"
 }
 check "wheel: pip install --no-index puts a working rinit in the venv" wheel_runs
 wheel_tags() {
