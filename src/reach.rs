@@ -73,7 +73,11 @@ impl Leavers {
             return;
         }
         let mut told = self.told.borrow_mut();
-        let new: Vec<Process> = outside(target)
+        let outside = outside(target);
+        // Forget the ones gone: the list stays as small as what is outside,
+        // and a reused pid is news again.
+        told.retain(|pid| outside.iter().any(|p| p.pid == *pid));
+        let new: Vec<Process> = outside
             .into_iter()
             .filter(|p| !told.contains(&p.pid))
             .collect();
