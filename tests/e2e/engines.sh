@@ -348,7 +348,7 @@ for pair in docker:10 podman:10 containerd:30; do
     say "$e: running the scenarios"
     run_engine "$e" "${pair##*:}"
   else
-    skipped+=("$e")
+    skipped+=("$e (${why:-could not start})")
     say "$e: skipped: ${why:-could not start}"
     rows+=("| $e | skipped: ${why:-could not start} | | | | | |")
   fi
@@ -360,7 +360,7 @@ echo "|---|---|---:|---:|---:|---:|---|"
 printf '%s\n' "${rows[@]}"
 echo
 summary="engines: $passed passed, $failed failed"
-((${#skipped[@]})) && summary="$summary (skipped: ${skipped[*]})"
+((${#skipped[@]})) && summary="$summary; skipped: $(IFS=';'; echo "${skipped[*]}")"
 echo "$summary"
 if [ "${#skipped[@]}" -eq 3 ]; then
   say "every engine was skipped"
