@@ -152,3 +152,31 @@ fn python(script: &str, input: &str) -> String {
     assert!(out.status.success(), "not JSON: {input}");
     String::from_utf8(out.stdout).unwrap()
 }
+
+#[test]
+fn a_daemon_whose_name_is_not_utf8_is_still_found_and_drained() {
+    // Outside the command's group, away from PID 1, the drain finds it only
+    // through /proc: a name that is not UTF-8 once hid it there.
+    let log = std::env::temp_dir().join(format!("rinit-hidden-{}", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let daemon = format!(
+        "trap 'echo drained >> {log}; exit 0' TERM; {}; : > {log}.ready; while :; do sleep 0.02; done",
+        rename_self(r"\377\376hidden"),
+        log = log.display(),
+    );
+    let command = format!(
+        "setsid sh -c \"$1\" & until [ -e {log}.ready ]; do sleep 0.01; done; exit 0",
+        log = log.display()
+    );
+    let mut rinit = Rinit::start(
+        Mode::Subreaper,
+        &["-v", "--", "sh", "-c", &command, "sh", &daemon],
+    );
+    assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+    let drained = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(format!("{}.ready", log.display()));
+    assert_eq!(drained, "drained\n", "{}", rinit.report());
+    let line = rinit.expect_err("sending SIGTERM to what is left");
+    assert!(line.contains(r"(\xff\xfehidden)"), "{line}");
+}
