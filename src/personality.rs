@@ -1,9 +1,12 @@
 //! Who rinit is asked to be: the name it was invoked under picks the
 //! defaults of the init it replaces, so a symlink is all a switch takes.
 //!
-//! Only defaults and exit statuses differ; the options and the fixes rinit
-//! brings (subreaper by itself, inherited SIG_IGN kept, no blocked signals
-//! leaked into the child) are the same under every name.
+//! Under a peer's name rinit does what that peer does wherever the peer
+//! loses nothing: its defaults, exit statuses, process-group layout, job
+//! control, and what it leaves running away from PID 1. The options and the
+//! fixes rinit brings (subreaper by itself, inherited SIG_IGN kept, no
+//! blocked signals leaked into the child, fault signals relayed, the drain
+//! as PID 1) are the same under every name.
 
 use std::ffi::OsStr;
 use std::path::Path;

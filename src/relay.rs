@@ -139,9 +139,7 @@ impl Relay<'_> {
             false => Outcome::Nobody,
         }
     }
-}
 
-impl Relay<'_> {
     /// Sends `sig` to the command's whole group (or, sharing rinit's group,
     /// the command alone; with `--signal-all`, everyone).
     pub fn send_to_group(&self, sig: Signal) {
