@@ -92,7 +92,7 @@ fn json_lines_carry_hostile_names_escaped_and_stay_one_object() {
     assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
     let line = rinit.expect_err("\"event\":\"signal\"");
     assert!(!line.chars().any(char::is_control), "{line:?}");
-    let out = python(
+    let out = common::python(
         "import json,sys\nd=json.loads(sys.stdin.read())\nprint(d['sender_command']); print(d['message'])",
         &line,
     );
@@ -132,25 +132,11 @@ fn inspect_shows_hostile_command_lines_escaped_in_text_and_json() {
     let mut cmd = Command::new(RINIT);
     cmd.args(["--inspect", &pid.to_string(), "--json"]);
     let (_, json, _) = run_with_deadline(cmd);
-    let out = python(
+    let out = common::python(
         "import json,sys\nd=json.loads(sys.stdin.read())\nprint(d['processes'][0]['command'])",
         &json,
     );
     assert_eq!(out.trim_end(), shown);
-}
-
-/// Runs a Python script on `input`; its stdout.
-fn python(script: &str, input: &str) -> String {
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "not JSON: {input}");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

@@ -57,17 +57,7 @@ fn json_fields(document: &str, exprs: &[&str]) -> Vec<String> {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let mut child = Command::new("python3")
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), document.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "not JSON: {document}");
-    String::from_utf8(out.stdout)
-        .unwrap()
+    common::python(&script, document)
         .lines()
         .map(str::to_owned)
         .collect()

@@ -496,3 +496,18 @@ pub fn attach_pty(cmd: &mut Command, session: bool) -> fs::File {
     }
     fs::File::from(pty.master)
 }
+
+/// Runs a Python script on `input` (a JSON document, say: Python's parser
+/// also proves it parses); its stdout.
+pub fn python(script: &str, input: &str) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "not JSON: {input}");
+    String::from_utf8(out.stdout).unwrap()
+}

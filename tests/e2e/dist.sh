@@ -11,19 +11,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 
-say() { printf '[dist] %s\n' "$*" >&2; }
+suite=dist
+# shellcheck source=tests/e2e/lib.sh
+source tests/e2e/lib.sh
 
 need=()
 command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 [ -x /usr/bin/tini-static ] || need+=(tini)
 command -v file >/dev/null || need+=(file)
 command -v dpkg-deb >/dev/null || need+=(dpkg)
-if ((${#need[@]})); then
-  say "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing "${need[@]}"
 
 bash dist/build >/dev/null
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
@@ -41,19 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    say "ok: $what"
-  else
-    failed=$((failed + 1))
-    say "FAILED: $what"
-  fi
-}
 
 # --- the files ----------------------------------------------------------------
 check "SHA256SUMS verifies every file" bash -c "cd '$out' && sha256sum -c --quiet SHA256SUMS && [ \$(wc -l <SHA256SUMS) -eq 6 ]"

@@ -14,7 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 
-say() { printf '[e2e] %s\n' "$*" >&2; }
+suite=e2e
+# shellcheck source=tests/e2e/lib.sh
+source tests/e2e/lib.sh
 
 # --- what the suite needs ---------------------------------------------------
 need=()
@@ -22,12 +24,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q static || need+=(busybox-static)
 command -v python3 >/dev/null || need+=(python3)
 command -v file >/dev/null || need+=(file)
-if ((${#need[@]})); then
-  say "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing "${need[@]}"
 cargo build --locked --release --quiet
 rinit=$repo/target/release/rinit
 app=$repo/target/release/rinit-testkit
@@ -107,19 +104,7 @@ image plain '["app"]'
 image dumb-init '["/sbin/dumb-init", "app"]'
 
 # --- checks and the table ----------------------------------------------------
-passed=0
-failed=0
 rows=()
-check() { # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    say "FAILED: $what"
-  fi
-}
 row() { rows+=("| $1 | $2 | $3 |"); }
 
 # wait_log CONTAINER TEXT: up to 10 s for TEXT in the container's log.

@@ -22,7 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 
-say() { printf '[engines] %s\n' "$*" >&2; }
+suite=engines
+# shellcheck source=tests/e2e/lib.sh
+source tests/e2e/lib.sh
 
 # --- what the suite needs -------------------------------------------------------
 need=()
@@ -33,15 +35,7 @@ command -v podman >/dev/null || need+=(podman)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
-if ((${#need[@]})); then
-  say "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  # One at a time: a package that will not install skips its engine only.
-  for pkg in "${need[@]}"; do
-    apt-get install -y -qq "$pkg" >/dev/null 2>&1 || say "could not install $pkg"
-  done
-fi
+install_missing "${need[@]}" || true
 cargo build --locked --release --quiet --bin rinit
 rinit=$repo/target/release/rinit
 
@@ -218,20 +212,8 @@ containerd_status() {
 containerd_logs() { cat "$work/$1.log"; }
 
 # --- scenarios ------------------------------------------------------------------------
-passed=0
-failed=0
 skipped=()
 rows=()
-check() { # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    say "FAILED: $what"
-  fi
-}
 
 # In the container's network namespace, as a client next to it would be.
 client() { nsenter --target "$pid" --net "$venv/bin/python" "$repo/tests/e2e/app/client.py" "$@"; }
