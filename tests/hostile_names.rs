@@ -29,7 +29,7 @@ fn assert_honest(lines: &[String], forged: &str) {
 fn a_sender_named_to_forge_a_line_is_shown_escaped() {
     for mode in MODES {
         let script = format!(
-            "trap '' USR1; {}; kill -USR1 $PPID; sleep 0.2",
+            "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
             rename_self(r"a\n[rinit] forged")
         );
         let mut rinit = Rinit::start(mode, &["-v", "--", "sh", "-c", &script]);
@@ -47,7 +47,7 @@ fn a_sender_named_to_forge_a_line_is_shown_escaped() {
 fn terminal_escapes_and_invalid_utf8_in_a_name_never_reach_the_reader() {
     for mode in MODES {
         let script = format!(
-            "trap '' USR1; {}; kill -USR1 $PPID; sleep 0.2",
+            "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
             rename_self(r"\033]0;x\007\033[2J\377!")
         );
         let mut rinit = Rinit::start(mode, &["-v", "--", "sh", "-c", &script]);
@@ -69,7 +69,8 @@ fn the_drain_names_hostile_leftovers_escaped() {
             "trap '' TERM; {}; while :; do sleep 0.05; done",
             rename_self(r"b\n[rinit] evil")
         );
-        let outer = "sh -c \"$1\" & sleep 0.2; exit 0";
+        // Once it has its name, its SIGTERM trap is set too.
+        let outer = "sh -c \"$1\" & until grep -q evil /proc/$!/comm; do sleep 0.01; done; exit 0";
         let args = ["--grace", "300ms", "--", "sh", "-c", outer, "sh", &leftover];
         let mut rinit = Rinit::start(mode, &args);
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
@@ -82,7 +83,7 @@ fn the_drain_names_hostile_leftovers_escaped() {
 #[test]
 fn json_lines_carry_hostile_names_escaped_and_stay_one_object() {
     let script = format!(
-        "trap '' USR1; {}; kill -USR1 $PPID; sleep 0.2",
+        "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
         rename_self(r"c\n\033[2J\377")
     );
     let mut rinit = Rinit::start(

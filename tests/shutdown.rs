@@ -211,14 +211,14 @@ fn a_stop_that_hangs_is_reported_with_what_still_runs() {
 }
 
 /// What became of a process the command left behind in its group, which
-/// takes 0.2 s to log a SIGTERM: (what it logged, whether it still ran
+/// takes 0.6 s to log a SIGTERM: (what it logged, whether it still ran
 /// after rinit had exited). Away from PID 1 the namespace's PID 1 is a
 /// shell that outlives rinit and looks.
 fn leftover_fate(name: &str, mode: Mode, args: &[&str], env: &[(&str, &str)]) -> (String, bool) {
     let log = Scratch::new("leftover");
     let pidfile = Scratch::new("leftover-pid");
     let leftover = format!(
-        "(trap 'sleep 0.2; echo TERM >> {log}; exit 0' TERM; : > {pid}.ready; \
+        "(trap 'sleep 0.6; echo TERM >> {log}; exit 0' TERM; : > {pid}.ready; \
            while :; do sleep 0.02; done) & \
          echo $! > {pid}; while [ ! -e {pid}.ready ]; do sleep 0.01; done; exit 0",
         log = log.path(),
@@ -237,7 +237,7 @@ fn leftover_fate(name: &str, mode: Mode, args: &[&str], env: &[(&str, &str)]) ->
         // PID 1 looks right after rinit exits, then gives the leftover the
         // time it would have had to log a SIGTERM.
         Mode::Subreaper => format!(
-            "'{rinit}' {line}; kill -0 $(cat {pid}) 2>/dev/null && echo alive > {pid}.alive; sleep 0.5",
+            "'{rinit}' {line}; kill -0 $(cat {pid}) 2>/dev/null && echo alive > {pid}.alive; sleep 1",
             pid = pidfile.path()
         ),
     };

@@ -19,11 +19,11 @@ fn daemon(log: &str) -> String {
 }
 
 /// The command: starts the daemon (its script is "$1") with `start`, and on
-/// SIGTERM takes 1 s to stop. Says "ready" once the daemon is set up.
+/// SIGTERM takes 2 s to stop. Says "ready" once the daemon is set up.
 fn command(log: &str, start: &str) -> String {
     format!(
         "{start}\ntrap '' HUP; \
-         trap 'echo command-term >> {log}; sleep 1; echo command-exit >> {log}; exit 0' TERM; \
+         trap 'echo command-term >> {log}; sleep 2; echo command-exit >> {log}; exit 0' TERM; \
          until grep -q daemon-ready {log} 2>/dev/null; do sleep 0.01; done; echo ready; \
          while :; do sleep 0.02; done"
     )
