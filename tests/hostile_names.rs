@@ -25,40 +25,43 @@ fn assert_honest(lines: &[String], forged: &str) {
     }
 }
 
-#[test]
-fn a_sender_named_to_forge_a_line_is_shown_escaped() {
+/// A command whose shell names itself `name`, then sends rinit SIGUSR1 (which
+/// it ignores) and lives on a moment, so rinit reads the name while it lives.
+fn sender_named(name: &str) -> String {
+    format!(
+        "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
+        rename_self(name)
+    )
+}
+
+/// Runs `sender_named(name)` under `rinit -v` in each mode; checks the
+/// signal's line names the sender as `shown` and every line is rinit's own.
+fn assert_sender_shown(name: &str, shown: &str, forged: &str) {
     for mode in MODES {
-        let script = format!(
-            "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
-            rename_self(r"a\n[rinit] forged")
-        );
+        let script = sender_named(name);
         let mut rinit = Rinit::start(mode, &["-v", "--", "sh", "-c", &script]);
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
         let line = rinit.expect_err("SIGUSR1 from pid");
         assert!(
-            line.contains(r"(a\n[rinit] forge, uid 0)"),
+            line.contains(&format!("({shown}, uid 0)")),
             "{mode:?}: {line}"
         );
-        assert_honest(&rinit.err.all(), "[rinit] forge");
+        assert_honest(&rinit.err.all(), forged);
     }
 }
 
 #[test]
+fn a_sender_named_to_forge_a_line_is_shown_escaped() {
+    assert_sender_shown(r"a\n[rinit] forged", r"a\n[rinit] forge", "[rinit] forge");
+}
+
+#[test]
 fn terminal_escapes_and_invalid_utf8_in_a_name_never_reach_the_reader() {
-    for mode in MODES {
-        let script = format!(
-            "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
-            rename_self(r"\033]0;x\007\033[2J\377!")
-        );
-        let mut rinit = Rinit::start(mode, &["-v", "--", "sh", "-c", &script]);
-        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
-        let line = rinit.expect_err("SIGUSR1 from pid");
-        assert!(
-            line.contains(r"(\u{1b}]0;x\u{7}\u{1b}[2J\xff!, uid 0)"),
-            "{mode:?}: {line}"
-        );
-        assert_honest(&rinit.err.all(), "[rinit] x");
-    }
+    assert_sender_shown(
+        r"\033]0;x\007\033[2J\377!",
+        r"\u{1b}]0;x\u{7}\u{1b}[2J\xff!",
+        "[rinit] x",
+    );
 }
 
 #[test]
@@ -82,10 +85,7 @@ fn the_drain_names_hostile_leftovers_escaped() {
 
 #[test]
 fn json_lines_carry_hostile_names_escaped_and_stay_one_object() {
-    let script = format!(
-        "trap '' USR1; {}; kill -USR1 $PPID; sleep 1",
-        rename_self(r"c\n\033[2J\377")
-    );
+    let script = sender_named(r"c\n\033[2J\377");
     let mut rinit = Rinit::start(
         Mode::Pid1,
         &["-v", "--log-format", "json", "--", "sh", "-c", &script],
