@@ -130,9 +130,10 @@ fn a_and_c_together_are_refused() {
 #[test]
 fn inspect_and_v_name_the_daemon_out_of_reach() {
     for mode in MODES {
-        // Once the daemon leads its own group, a relayed signal notices it.
+        // Once the daemon is `sleep` (setsid has made its group and exec'd),
+        // a relayed signal notices it.
         let script = "setsid sleep 100 & \
-            until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; done; \
+            until [ \"$(cat /proc/$!/comm)\" = sleep ]; do sleep 0.01; done; \
             kill -USR1 $PPID; echo ready; sleep 100";
         let mut rinit = Rinit::start(
             mode,
