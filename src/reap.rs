@@ -46,12 +46,14 @@ impl Exit {
 }
 
 /// How a process ended, from a `waitpid` status; None when it only stopped
-/// or continued.
+/// or continued. A death is never dropped: the kernel reports signals 1 to
+/// 64, each a `Signal`, and a number past them would still be 128+N.
 pub fn exit_of(status: libc::c_int) -> Option<Exit> {
     if libc::WIFEXITED(status) {
         Some(Exit::Code(libc::WEXITSTATUS(status)))
     } else if libc::WIFSIGNALED(status) {
-        Signal::from_number(libc::WTERMSIG(status)).map(Exit::Signal)
+        let n = libc::WTERMSIG(status);
+        Some(Signal::from_number(n).map_or(Exit::Code(128 + n), Exit::Signal))
     } else {
         None
     }
@@ -169,5 +171,13 @@ mod tests {
         assert_eq!(Exit::Code(3).status(), 3);
         assert_eq!(Exit::Signal(crate::signal::TERM).status(), 143);
         assert_eq!(Exit::Signal(crate::signal::KILL).status(), 137);
+    }
+
+    #[test]
+    fn a_death_by_any_signal_is_a_death() {
+        for n in 1..=64 {
+            // The status waitpid reports for a process killed by signal n.
+            assert_eq!(exit_of(n).map(Exit::status), Some(128 + n), "{n}");
+        }
     }
 }

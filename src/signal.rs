@@ -59,6 +59,10 @@ const FAULTS: [c_int; 6] = [
     libc::SIGSYS,
 ];
 
+/// The real-time signals below SIGRTMIN, which `kill -l` leaves unnamed:
+/// rinit calls them SIG32 and SIG33.
+const UNNAMED: [c_int; 2] = [32, 33];
+
 pub const INT: Signal = Signal(libc::SIGINT);
 pub const QUIT: Signal = Signal(libc::SIGQUIT);
 pub const KILL: Signal = Signal(libc::SIGKILL);
@@ -70,33 +74,29 @@ pub const TSTP: Signal = Signal(libc::SIGTSTP);
 pub const TTIN: Signal = Signal(libc::SIGTTIN);
 pub const TTOU: Signal = Signal(libc::SIGTTOU);
 
-/// The first real-time signal as the C library sees it: glibc keeps the two
-/// below it for its threads, so `RTMIN` here is what `kill -l` calls RTMIN.
-pub fn rtmin() -> c_int {
-    libc::SIGRTMIN()
-}
-
-pub fn rtmax() -> c_int {
-    libc::SIGRTMAX()
-}
+/// Real-time signals as the kernel numbers them, and as `kill -l`, Docker
+/// and this README count them: SIGRTMIN is 34, SIGRTMAX 64. The C library's
+/// SIGRTMIN is no guide: glibc says 34 (it keeps 32 and 33 for thread
+/// cancellation and set*id across threads), musl 35 (it keeps 32-34 for
+/// timer threads, cancellation and its synccall).
+pub const RTMIN: c_int = 34;
+pub const RTMAX: c_int = 64;
 
 impl Signal {
-    /// A signal from its number, if the number names one.
+    /// A signal from its number: any the kernel has, 1 to 64.
     pub fn from_number(n: c_int) -> Option<Signal> {
-        let valid = (1..=31).contains(&n) || (rtmin()..=rtmax()).contains(&n);
-        valid.then_some(Signal(n))
+        (1..=RTMAX).contains(&n).then_some(Signal(n))
     }
 
     pub fn number(self) -> c_int {
         self.0
     }
 
-    /// Every signal rinit waits for and relays: 1-31 but SIGKILL and
-    /// SIGSTOP (they cannot be caught), plus all real-time ones.
+    /// Every signal rinit waits for and relays: all 64 but SIGKILL and
+    /// SIGSTOP (they cannot be caught), 32 and 33 included.
     pub fn relayed() -> impl Iterator<Item = Signal> {
-        (1..=31)
+        (1..=RTMAX)
             .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP)
-            .chain(rtmin()..=rtmax())
             .map(Signal)
     }
 
@@ -111,7 +111,8 @@ impl Signal {
         self != CHLD && Signal::relayed().any(|s| s == self)
     }
 
-    /// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN+3`, `SIGRTMAX-1`.
+    /// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `SIG32`, `RTMIN+3`,
+    /// `SIGRTMAX-1`.
     pub fn parse(text: &str) -> Option<Signal> {
         if let Ok(n) = text.parse::<c_int>() {
             return Signal::from_number(n);
@@ -121,10 +122,13 @@ impl Signal {
         if let Some(&(_, n)) = NAMES.iter().find(|(known, _)| *known == name) {
             return Some(Signal(n));
         }
+        if let Some(n) = UNNAMED.iter().find(|n| n.to_string() == name) {
+            return Some(Signal(*n));
+        }
         let (base, rest) = if let Some(rest) = name.strip_prefix("RTMIN") {
-            (rtmin(), rest)
+            (RTMIN, rest)
         } else if let Some(rest) = name.strip_prefix("RTMAX") {
-            (rtmax(), rest)
+            (RTMAX, rest)
         } else {
             return None;
         };
@@ -138,21 +142,21 @@ impl Signal {
             rest.parse::<c_int>().ok()?
         };
         let n = base.checked_add(offset)?;
-        (rtmin()..=rtmax()).contains(&n).then_some(Signal(n))
+        (RTMIN..=RTMAX).contains(&n).then_some(Signal(n))
     }
 }
 
 impl fmt::Display for Signal {
-    /// `SIGTERM`, `SIGRTMIN+3`; an unnamed number as `signal 40`.
+    /// `SIGTERM`, `SIG32`, `SIGRTMIN`, `SIGRTMIN+3`, as the kernel numbers them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some((name, _)) = NAMES.iter().find(|(_, n)| *n == self.0) {
             return write!(f, "SIG{name}");
         }
-        let offset = self.0 - rtmin();
-        match offset {
+        match self.0 - RTMIN {
             0 => write!(f, "SIGRTMIN"),
-            o if o > 0 && self.0 <= rtmax() => write!(f, "SIGRTMIN+{o}"),
-            _ => write!(f, "signal {}", self.0),
+            o if o > 0 => write!(f, "SIGRTMIN+{o}"),
+            // 32 and 33: real-time signals that no name covers.
+            _ => write!(f, "SIG{}", self.0),
         }
     }
 }
@@ -170,12 +174,10 @@ mod tests {
 
     #[test]
     fn real_time_names_are_relative_to_rtmin_and_rtmax() {
-        assert_eq!(Signal::parse("RTMIN"), Signal::from_number(rtmin()));
-        assert_eq!(
-            Signal::parse("SIGRTMIN+3"),
-            Signal::from_number(rtmin() + 3)
-        );
-        assert_eq!(Signal::parse("rtmax-1"), Signal::from_number(rtmax() - 1));
+        assert_eq!(Signal::parse("RTMIN"), Signal::from_number(34));
+        assert_eq!(Signal::parse("SIGRTMIN+3"), Signal::from_number(37));
+        assert_eq!(Signal::parse("RTMIN+30"), Signal::from_number(64));
+        assert_eq!(Signal::parse("rtmax-1"), Signal::from_number(63));
         assert_eq!(Signal::parse("RTMAX+1"), None);
         assert_eq!(Signal::parse("RTMIN-1"), None);
         assert_eq!(Signal::parse("RTMIN+"), None);
@@ -185,14 +187,26 @@ mod tests {
 
     #[test]
     fn nonsense_and_out_of_range_are_refused() {
-        for text in ["", "0", "-1", "65", "32", "FOO", "SIG", "TERM2", "1.5"] {
+        for text in ["", "0", "-1", "65", "SIG65", "FOO", "SIG", "TERM2", "1.5"] {
             assert_eq!(Signal::parse(text), None, "{text}");
         }
     }
 
     #[test]
+    fn the_kernel_s_numbering_whatever_the_c_library_says() {
+        let shown = |n| Signal(n).to_string();
+        assert_eq!(
+            [shown(32), shown(33), shown(34), shown(35), shown(64)],
+            ["SIG32", "SIG33", "SIGRTMIN", "SIGRTMIN+1", "SIGRTMIN+30"]
+        );
+        assert_eq!(Signal::parse("sig32"), Signal::from_number(32));
+        assert_eq!(Signal::parse("33"), Signal::from_number(33));
+        assert_eq!(Signal::parse("34"), Signal::parse("RTMIN"));
+    }
+
+    #[test]
     fn display_round_trips_every_signal() {
-        for n in (1..=31).chain(rtmin()..=rtmax()) {
+        for n in 1..=64 {
             let sig = Signal(n);
             assert_eq!(Signal::parse(&sig.to_string()), Some(sig), "{n}");
         }
@@ -214,7 +228,9 @@ mod tests {
         ] {
             assert!(relayed.contains(&n), "{n}");
         }
-        assert!(relayed.contains(&rtmax()));
+        for n in [32, 33, 34, 64] {
+            assert!(relayed.contains(&n), "{n}");
+        }
         assert!(!CHLD.is_relayed() && TERM.is_relayed());
     }
 }

@@ -8,14 +8,13 @@
 //! asynchronously, so no code has to be async-signal-safe but the child's
 //! few steps between fork and exec.
 
-use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 use std::{io, mem, ptr};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use crate::signal::{self, Signal};
+use crate::signal::Signal;
 
 /// One signal read from the kernel, with who sent it.
 #[derive(Clone, Copy, Debug)]
@@ -31,7 +30,7 @@ pub struct Received {
 
 /// What rinit was handed, to hand on to the child unchanged.
 struct Inherited {
-    mask: libc::sigset_t,
+    mask: KernelSet,
     /// SIGCHLD's action when it was inherited as ignored; rinit must reset it
     /// to the default, or the kernel would reap its children before it could
     /// learn their status (see `waitpid(2)`, NOTES).
@@ -53,13 +52,21 @@ impl Signals {
     /// Blocks every relayed signal and opens the signalfd they are read from.
     /// Must run before the child is forked, so no signal sent meanwhile is lost.
     pub fn take_over() -> io::Result<Signals> {
-        let set = relayed_set();
-        let mut mask = empty_set();
-        // SAFETY: both pointers are to live sigset_t values.
-        check(unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, &mut mask) })?;
+        let set = KernelSet::of(Signal::relayed());
+        let mut mask = KernelSet::default();
+        set.mask(libc::SIG_BLOCK, Some(&mut mask))?;
         let ignored_chld = default_sigchld()?;
-        // SAFETY: `set` is a valid sigset_t; the returned fd is new and ours.
-        let fd = check(unsafe { libc::signalfd(-1, &set, libc::SFD_CLOEXEC) })?;
+        // SAFETY: `set` is a kernel sigset of the size passed; the returned
+        // fd is new and ours.
+        let fd = check(unsafe {
+            libc::syscall(
+                libc::SYS_signalfd4,
+                -1,
+                set.words.as_ptr(),
+                KernelSet::SIZE,
+                libc::SFD_CLOEXEC,
+            )
+        } as libc::c_int)?;
         Ok(Signals {
             // SAFETY: signalfd returned a new descriptor nothing else owns.
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
@@ -118,11 +125,7 @@ impl Signals {
             // SAFETY: `action` is the sigaction the kernel gave us for SIGCHLD.
             check(unsafe { libc::sigaction(libc::SIGCHLD, action, ptr::null_mut()) })?;
         }
-        // SAFETY: the mask is the one sigprocmask returned at start-up.
-        check(unsafe {
-            libc::sigprocmask(libc::SIG_SETMASK, &self.inherited.mask, ptr::null_mut())
-        })?;
-        Ok(())
+        self.inherited.mask.mask(libc::SIG_SETMASK, None)
     }
 }
 
@@ -149,23 +152,50 @@ pub fn batch() -> Batch {
     unsafe { mem::zeroed() }
 }
 
-fn relayed_set() -> libc::sigset_t {
-    let mut set = empty_set();
-    for sig in Signal::relayed() {
-        // SAFETY: `set` is initialised and `sig` is a valid signal number.
-        unsafe { libc::sigaddset(&mut set, sig.number()) };
-    }
-    // SAFETY: as above; CHLD is in `relayed` already, this just says so.
-    unsafe { libc::sigaddset(&mut set, signal::CHLD.number()) };
-    set
+/// A signal set as the kernel lays it out: 64 bits, bit N-1 for signal N,
+/// in native words. rinit hands it to the system calls itself because the C
+/// libraries will not take all 64: glibc's sigaddset and sigprocmask refuse
+/// or strip 32 and 33, musl's sigaddset 32 to 34, the numbers they keep for
+/// their threads (cancellation, set*id on every thread, timer threads, the
+/// synccall). rinit is single-threaded and never uses any of that, so it
+/// may own those numbers: a process sending one to rinit means it for the
+/// command, and the command's C library ignores one that kill() sent (glibc
+/// and musl act only on their own, sent with tgkill from within).
+#[derive(Clone, Copy, Default)]
+struct KernelSet {
+    words: [libc::c_ulong; 64 / libc::c_ulong::BITS as usize],
 }
 
-fn empty_set() -> libc::sigset_t {
-    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-    // SAFETY: sigemptyset initialises the whole set.
-    unsafe {
-        libc::sigemptyset(set.as_mut_ptr());
-        set.assume_init()
+impl KernelSet {
+    const SIZE: usize = 8;
+
+    fn of(signals: impl Iterator<Item = Signal>) -> KernelSet {
+        let mut set = KernelSet::default();
+        let bits = libc::c_ulong::BITS as usize;
+        for sig in signals {
+            let bit = sig.number() as usize - 1;
+            if let Some(word) = set.words.get_mut(bit / bits) {
+                *word |= 1 << (bit % bits);
+            }
+        }
+        set
+    }
+
+    /// rt_sigprocmask(2) with this set; `old` gets the mask it replaced.
+    /// Async-signal-safe: the child calls it between clone and exec.
+    fn mask(&self, how: libc::c_int, old: Option<&mut KernelSet>) -> io::Result<()> {
+        let old = old.map_or(ptr::null_mut(), |o| o.words.as_mut_ptr());
+        // SAFETY: both pointers are to 8-byte kernel sigsets (or null).
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
+                how,
+                self.words.as_ptr(),
+                old,
+                KernelSet::SIZE,
+            )
+        };
+        check(ret as libc::c_int).map(drop)
     }
 }
 

@@ -43,7 +43,7 @@ fn inherited_ignores_and_mask_reach_the_child() {
 #[test]
 fn an_inherited_ignored_sigchld_stays_ignored_yet_rinit_gets_the_exit_status() {
     // Straight from the test: unshare --fork would reset SIGCHLD on the way.
-    let mut cmd = std::process::Command::new(common::RINIT);
+    let mut cmd = std::process::Command::new(common::rinit_bin());
     cmd.args(["--", TESTKIT, "state", "9"]);
     common::clean_slate(&mut cmd);
     inherit_ignored(&mut cmd, libc::SIGCHLD);

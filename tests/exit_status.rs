@@ -23,7 +23,7 @@ fn exit_codes_pass_through_as_pid_1() {
 
 #[test]
 fn a_death_by_signal_n_is_128_plus_n() {
-    let rt = libc::SIGRTMIN() + 2;
+    let rt = common::RTMIN + 2;
     for (sig, expected) in [
         ("TERM", 143),
         ("KILL", 137),

@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{clean_slate, run_with_deadline, Mode, Rinit, RINIT, TESTKIT};
+use common::{clean_slate, rinit_bin, run_with_deadline, Mode, Rinit, TESTKIT};
 
 const NOBODY: u32 = 65534;
 
@@ -19,7 +19,7 @@ fn as_nobody(args: &[&str], nproc: Option<u64>) -> Option<Command> {
         eprintln!("skipped: switching to an unprivileged user needs root");
         return None;
     }
-    let mut cmd = Command::new(RINIT);
+    let mut cmd = Command::new(rinit_bin());
     cmd.args(args);
     clean_slate(&mut cmd);
     unsafe {
@@ -119,7 +119,7 @@ fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
         "setsid",
         "--ctty",
     ])
-    .args([RINIT, "-v", "--", "sleep", "100"]);
+    .args([rinit_bin(), "-v", "--", "sleep", "100"]);
     clean_slate(&mut cmd);
     let mut master = common::attach_pty(&mut cmd, false);
     let mut child = cmd.spawn().unwrap();
@@ -154,7 +154,7 @@ fn in_namespaces(script: &str) -> Option<(i32, String, String)> {
         "-c",
         script,
     ])
-    .env("RINIT", RINIT)
+    .env("RINIT", rinit_bin())
     .env("TESTKIT", TESTKIT);
     clean_slate(&mut cmd);
     Some(run_with_deadline(cmd))

@@ -89,7 +89,7 @@ fn every_relayed_standard_signal_reaches_a_trapping_child() {
 
 #[test]
 fn real_time_signals_arrive_as_often_as_they_were_sent() {
-    let sig = libc::SIGRTMIN() + 1;
+    let sig = common::RTMIN + 1;
     for mode in MODES {
         let mut rinit = Rinit::start(mode, &["--", TESTKIT, "rtcount", &sig.to_string(), "1000"]);
         rinit.expect_out("ready");
@@ -126,7 +126,7 @@ fn rewrite_relays_a_signal_as_another_by_name_or_number() {
         rinit.expect_out("child SIGUSR2");
         assert_eq!(rinit.out.count("child SIGUSR1"), 0, "{rule}");
     }
-    let rtmin3 = libc::SIGRTMIN() + 3;
+    let rtmin3 = common::RTMIN + 3;
     let mut rinit = Rinit::start(
         Mode::Subreaper,
         &["--rewrite", "RTMIN+3:HUP", "--", TESTKIT, "record"],

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{run_with_deadline, Mode, Rinit, MODES, RINIT};
+use common::{rinit_bin, run_with_deadline, Mode, Rinit, MODES};
 
 /// Sets the calling shell's own name (`/proc/self/comm`, at most 15 bytes):
 /// `printf` is a builtin, so the redirection is the shell's.
@@ -115,7 +115,7 @@ fn inspect_shows_hostile_command_lines_escaped_in_text_and_json() {
     let shown = r"x\n[rinit] y\u{1b}[2J\xff 100";
     let deadline = std::time::Instant::now() + common::PATIENCE;
     let text = loop {
-        let mut cmd = Command::new(RINIT);
+        let mut cmd = Command::new(rinit_bin());
         cmd.args(["--inspect", &pid.to_string()]);
         let (status, out, err) = run_with_deadline(cmd);
         assert_eq!(status, 0, "{err}");
@@ -130,7 +130,7 @@ fn inspect_shows_hostile_command_lines_escaped_in_text_and_json() {
         assert!(!line.chars().any(char::is_control), "{line:?}");
         assert!(!line.contains('\u{fffd}'), "{line:?}");
     }
-    let mut cmd = Command::new(RINIT);
+    let mut cmd = Command::new(rinit_bin());
     cmd.args(["--inspect", &pid.to_string(), "--json"]);
     let (_, json, _) = run_with_deadline(cmd);
     let out = common::python(

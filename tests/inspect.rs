@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{clean_slate, comm, descendants, run_with_deadline, Mode, Rinit, RINIT, TESTKIT};
+use common::{clean_slate, comm, descendants, rinit_bin, run_with_deadline, Mode, Rinit, TESTKIT};
 
 /// Starts `args` as PID 1 of a new namespace (without rinit).
 fn pid1(args: &[&str]) -> Rinit {
@@ -39,7 +39,7 @@ fn find(holder: &mut Rinit, name: &str, child: &str) -> i32 {
 }
 
 fn inspect(args: &[&str]) -> String {
-    let mut cmd = Command::new(RINIT);
+    let mut cmd = Command::new(rinit_bin());
     cmd.arg("--inspect").args(args);
     let (status, out, err) = run_with_deadline(cmd);
     assert_eq!(status, 0, "{err}");
@@ -98,7 +98,7 @@ fn inside_the_namespace_inspect_defaults_to_pid_1_as_docker_exec_would() {
         "--pid",
         "--mount",
         "--",
-        RINIT,
+        rinit_bin(),
         "--inspect",
     ]);
     let (status, out, err) = run_with_deadline(cmd);
@@ -220,7 +220,7 @@ fn find_named_after(holder: &mut Rinit, name: &str) -> i32 {
 
 #[test]
 fn inspect_of_a_missing_process_is_one_line_and_exit_1() {
-    let mut cmd = Command::new(RINIT);
+    let mut cmd = Command::new(rinit_bin());
     cmd.args(["--inspect", "999999999"]);
     let (status, out, err) = run_with_deadline(cmd);
     assert_eq!(status, 1);

@@ -40,7 +40,7 @@ fn a_hundred_thousand_orphans_leave_no_zombie_and_rinit_does_not_grow() {
 
 #[test]
 fn a_storm_of_signals_while_the_child_churns_loses_no_real_time_signal() {
-    let rt = libc::SIGRTMIN() + 1;
+    let rt = common::RTMIN + 1;
     let mut rinit = Rinit::start(Mode::Pid1, &["--", TESTKIT, "churn", &rt.to_string()]);
     rinit.expect_out("ready");
     let pid = rinit.pid();

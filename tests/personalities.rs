@@ -229,7 +229,7 @@ fn p_relays_the_signal_the_kernel_sends_when_rinit_s_parent_dies() {
         "-c",
         script,
         "sh",
-        common::RINIT,
+        common::rinit_bin(),
         "-p",
         "SIGUSR1",
         "--",
@@ -254,7 +254,7 @@ fn listen_pid_naming_rinit_names_the_child_instead() {
     cmd.args([
         "-c",
         "LISTEN_PID=$$ exec \"$0\" -- \"$1\" state",
-        common::RINIT,
+        common::rinit_bin(),
         TESTKIT,
     ]);
     common::clean_slate(&mut cmd);

@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::process::Command;
 
-use common::{run_with_deadline, Mode, Rinit, MODES, RINIT};
+use common::{rinit_bin, run_with_deadline, Mode, Rinit, MODES};
 
 /// The daemon: on SIGTERM it takes 0.5 s to flush; it logs to `log`.
 fn daemon(log: &str) -> String {
@@ -143,7 +143,7 @@ fn inspect_and_v_name_the_daemon_out_of_reach() {
         let line = rinit.expect_err("left the command's process group");
         assert!(line.contains("(sleep)"), "{line}");
         let pid = rinit.pid();
-        let mut cmd = Command::new(RINIT);
+        let mut cmd = Command::new(rinit_bin());
         cmd.args(["--inspect", &pid.to_string()]);
         let (status, text, err) = run_with_deadline(cmd);
         assert_eq!(status, 0, "{err}");
@@ -152,7 +152,7 @@ fn inspect_and_v_name_the_daemon_out_of_reach() {
                 && text.contains("(sleep 100); `--signal-all` reaches them"),
             "{mode:?}: {text}"
         );
-        let mut cmd = Command::new(RINIT);
+        let mut cmd = Command::new(rinit_bin());
         cmd.args(["--inspect", &pid.to_string(), "--json"]);
         let (_, json, _) = run_with_deadline(cmd);
         assert!(json.contains("\"out_of_reach\":[{\"pid\":"), "{json}");

@@ -31,7 +31,7 @@ fn usage_errors_are_one_line_naming_the_problem_and_exit_2() {
 
 #[test]
 fn a_bad_verbosity_in_the_environment_is_a_usage_error() {
-    let mut cmd = std::process::Command::new(common::RINIT);
+    let mut cmd = std::process::Command::new(common::rinit_bin());
     cmd.args(["--", "true"]).env("RINIT_VERBOSITY", "loud");
     let (status, _, err) = common::run_with_deadline(cmd);
     assert_eq!(status, 2);
@@ -64,7 +64,7 @@ fn help_and_version_go_to_stdout_and_exit_0() {
 fn argv_bytes_reach_the_command_untouched() {
     use std::os::unix::ffi::OsStrExt;
     let odd = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff\xfe \"quoted\" $HOME *");
-    let mut cmd = std::process::Command::new(common::RINIT);
+    let mut cmd = std::process::Command::new(common::rinit_bin());
     cmd.args(["--", "printf", "%s"]).arg(odd);
     let output = cmd.output().unwrap();
     assert_eq!(output.stdout, odd.as_bytes());

@@ -13,12 +13,26 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub const RINIT: &str = env!("CARGO_BIN_EXE_rinit");
+/// The rinit binary under test: cargo's development build, or the one
+/// `RINIT_TEST_BINARY` names (CI points it at `dist/build`'s static musl
+/// binary, what containers run: behaviour that depends on the C library,
+/// signal numbering above all, is tested on both).
+pub fn rinit_bin() -> &'static str {
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| match std::env::var("RINIT_TEST_BINARY") {
+        Ok(path) if !path.is_empty() => path,
+        _ => env!("CARGO_BIN_EXE_rinit").to_owned(),
+    })
+}
 pub const TESTKIT: &str = env!("CARGO_BIN_EXE_rinit-testkit");
+
+/// SIGRTMIN as the kernel, `kill -l` and Docker number it, whatever the C
+/// library of the test or of rinit says.
+pub const RTMIN: i32 = 34;
 
 /// How long a test waits for something that should take milliseconds.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -109,13 +123,13 @@ pub struct Rinit {
 /// a directory of this test process's own.
 pub fn rinit_as(name: &str) -> String {
     if name == "rinit" {
-        return RINIT.to_owned();
+        return rinit_bin().to_owned();
     }
     let dir = std::env::temp_dir().join(format!("rinit-names-{}", std::process::id()));
     let _ = fs::create_dir_all(&dir);
     let link = dir.join(name);
     if fs::symlink_metadata(&link).is_err() {
-        let _ = std::os::unix::fs::symlink(RINIT, &link);
+        let _ = std::os::unix::fs::symlink(rinit_bin(), &link);
     }
     link.to_str().unwrap().to_owned()
 }
@@ -313,7 +327,7 @@ pub fn is_root() -> bool {
 /// Runs rinit directly, as a child of the test (subreaper mode, no
 /// namespace), for commands that end by themselves: (exit code, stdout, stderr).
 pub fn run_plain(args: &[&str]) -> (i32, String, String) {
-    let mut cmd = Command::new(RINIT);
+    let mut cmd = Command::new(rinit_bin());
     cmd.args(args).stdin(Stdio::null());
     clean_slate(&mut cmd);
     run_with_deadline(cmd)

@@ -26,7 +26,7 @@
 use std::ffi::CString;
 use std::io::{self, BufRead, Write};
 use std::time::{Duration, Instant};
-use std::{env, fs, mem, process, ptr, thread};
+use std::{env, fs, process, ptr, thread};
 
 #[no_mangle]
 extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
@@ -70,32 +70,62 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
-/// Signals a recorder can see: all but KILL and STOP, and CHLD, which its
-/// own grandchild would raise. The fault signals are blocked too: sent with
-/// kill(), they queue like any other.
+/// Signals a recorder can see: all 64 but KILL and STOP, and CHLD, which
+/// its own grandchild would raise. The fault signals are blocked too: sent
+/// with kill(), they queue like any other.
 fn recordable() -> Vec<i32> {
-    (1..=31)
+    (1..=64)
         .filter(|&n| n != libc::SIGKILL && n != libc::SIGSTOP && n != libc::SIGCHLD)
-        .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
         .collect()
 }
 
-fn block(signals: &[i32]) -> libc::sigset_t {
+/// The kernel's real-time numbering, as rinit names them (not the C
+/// library's SIGRTMIN: glibc's is 34, musl's 35).
+const RTMIN: i32 = 34;
+
+/// Blocks `signals` with the raw system call (glibc refuses 32 and 33):
+/// the kernel's 64-bit set, to wait on with `wait_signal`.
+fn block(signals: &[i32]) -> u64 {
+    let set = signals.iter().fold(0u64, |set, &s| set | 1 << (s - 1));
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            &set,
+            ptr::null_mut::<u64>(),
+            8,
+        )
+    };
+    assert_eq!(ret, 0);
+    set
+}
+
+/// The next signal of `set`, or -1 after `timeout`.
+fn wait_signal(set: u64, timeout: Option<Duration>) -> i32 {
+    let ts = timeout.map(|t| libc::timespec {
+        tv_sec: t.as_secs() as _,
+        tv_nsec: t.subsec_nanos() as _,
+    });
+    let ts_ptr = ts
+        .as_ref()
+        .map_or(ptr::null(), |t| t as *const libc::timespec);
     unsafe {
-        let mut set: libc::sigset_t = mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for &s in signals {
-            libc::sigaddset(&mut set, s);
-        }
-        assert_eq!(libc::sigprocmask(libc::SIG_BLOCK, &set, ptr::null_mut()), 0);
-        set
+        libc::syscall(
+            libc::SYS_rt_sigtimedwait,
+            &set,
+            ptr::null_mut::<libc::siginfo_t>(),
+            ts_ptr,
+            8,
+        ) as i32
     }
 }
 
 fn name(sig: i32) -> String {
-    let rtmin = libc::SIGRTMIN();
-    if sig >= rtmin {
-        return format!("SIGRTMIN+{}", sig - rtmin);
+    match sig {
+        32 | 33 => return format!("SIG{sig}"),
+        RTMIN => return "SIGRTMIN".into(),
+        s if s > RTMIN => return format!("SIGRTMIN+{}", s - RTMIN),
+        _ => {}
     }
     let names = [
         "", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV",
@@ -109,12 +139,8 @@ fn parse_signal(text: &str) -> i32 {
     if let Ok(n) = text.parse() {
         return n;
     }
-    let t = text.trim_start_matches("SIG");
-    if let Some(off) = t.strip_prefix("RTMIN+") {
-        return libc::SIGRTMIN() + off.parse::<i32>().unwrap();
-    }
-    (1..32)
-        .find(|&n| name(n) == format!("SIG{t}"))
+    (1..=64)
+        .find(|&n| name(n) == format!("SIG{}", text.trim_start_matches("SIG")))
         .expect("signal name")
 }
 
@@ -137,7 +163,7 @@ fn record(rest: &[&str]) {
     }
     say(&format!("{label} ready {}", process::id()));
     loop {
-        let sig = unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+        let sig = wait_signal(set, None);
         if sig < 0 {
             continue;
         }
@@ -157,11 +183,7 @@ fn rtcount(sig: i32, expected: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut quiet_until = None;
     loop {
-        let timeout = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 50_000_000,
-        };
-        let got = unsafe { libc::sigtimedwait(&set, ptr::null_mut(), &timeout) };
+        let got = wait_signal(set, Some(Duration::from_millis(50)));
         if got == sig {
             count += 1;
             if count == expected {
@@ -290,7 +312,7 @@ fn app(flush_ms: u64) {
     ]);
     say("app: ready");
     loop {
-        let sig = unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+        let sig = wait_signal(set, None);
         match sig {
             libc::SIGTERM => {
                 say("app: got SIGTERM, flushing");
@@ -313,7 +335,7 @@ fn app(flush_ms: u64) {
 fn on_term(file: &str, delay_ms: u64) {
     let set = block(&[libc::SIGTERM]);
     fs::write(format!("{file}.ready"), "").unwrap();
-    unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+    wait_signal(set, None);
     thread::sleep(Duration::from_millis(delay_ms));
     fs::write(file, "saved\n").unwrap();
 }
@@ -351,11 +373,7 @@ fn churn(rt: i32) {
     say("ready");
     let (mut rt_seen, mut std_seen, mut said) = (0u64, 0u64, (0, 0));
     loop {
-        let timeout = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 300_000_000,
-        };
-        match unsafe { libc::sigtimedwait(&set, ptr::null_mut(), &timeout) } {
+        match wait_signal(set, Some(Duration::from_millis(300))) {
             libc::SIGTERM => {
                 say("got SIGTERM");
                 process::exit(0);
@@ -452,6 +470,6 @@ fn tty() {
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line).unwrap();
     say(&format!("read: {}", line.trim_end()));
-    let sig = unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
+    let sig = wait_signal(set, None);
     say(&format!("got {}", name(sig)));
 }
