@@ -17,6 +17,7 @@ use crate::event::Event;
 use crate::log::{info, warning, Log};
 use crate::personality::Leftovers;
 use crate::procfs::{self, List};
+use crate::reach;
 use crate::reap::{self, Exit};
 use crate::relay::{self, Relay};
 use crate::settings::Settings;
@@ -39,7 +40,9 @@ pub struct Drain<'a> {
 impl Drain<'_> {
     /// Stops and reaps what is left; returns the command's `exit` unchanged.
     pub fn run(&self, exit: Exit) -> Exit {
-        if !reap::pass(self.log, self.command, self.settings.warn_reaped).children_left {
+        let children_left =
+            reap::pass(self.log, self.command, self.settings.warn_reaped).children_left;
+        if !children_left && !outsiders_left() {
             return exit;
         }
         let left = procfs::others();
@@ -63,7 +66,7 @@ impl Drain<'_> {
         );
         self.signal_everyone(signal::TERM);
         self.wake_the_stopped();
-        if self.reaped_all_by(Instant::now().checked_add(self.settings.grace)) {
+        if self.all_gone_by(Instant::now().checked_add(self.settings.grace)) {
             info!(self.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
         }
@@ -75,7 +78,7 @@ impl Drain<'_> {
             List(&left)
         );
         self.signal_everyone(signal::KILL);
-        if !self.reaped_all_by(Instant::now().checked_add(KILL_WAIT)) {
+        if !self.all_gone_by(Instant::now().checked_add(KILL_WAIT)) {
             warning!(
                 self.log, event: &Event::named("drain"),
                 "still running after SIGKILL, left to the kernel: {}",
@@ -112,18 +115,15 @@ impl Drain<'_> {
         }
     }
 
-    /// The command's group, and every process rinit answers for: as PID 1
-    /// all of the namespace (kill(-1) spares only rinit), else each descendant.
+    /// Every process rinit answers for, each once (a second SIGTERM means
+    /// "now" to many apps, and runs a shell's trap twice): as PID 1 all of
+    /// the namespace (kill(-1) spares only rinit), else each descendant;
+    /// without a readable /proc to find them, the command's group.
     fn signal_everyone(&self, sig: Signal) {
-        if let Some(group) = self.relay.group {
+        if std::process::id() == 1 || procfs::can_look().is_ok() {
+            reach::signal_all(sig, false);
+        } else if let Some(group) = self.relay.group {
             relay::send(-group.as_raw(), sig);
-        }
-        if std::process::id() == 1 {
-            relay::send(-1, sig);
-        } else {
-            for p in procfs::others() {
-                relay::send(p.pid, sig);
-            }
         }
     }
 
@@ -132,7 +132,7 @@ impl Drain<'_> {
     /// shell, an editor that redraws) must not see a signal it had no reason
     /// to get. Without /proc nobody can tell who is stopped: everyone gets it.
     fn wake_the_stopped(&self) {
-        if !procfs::mounted() {
+        if procfs::can_look().is_err() {
             return self.signal_everyone(signal::CONT);
         }
         for p in procfs::others().iter().filter(|p| p.stopped()) {
@@ -140,18 +140,29 @@ impl Drain<'_> {
         }
     }
 
-    /// Relays signals and reaps until no child is left (true) or `deadline`
-    /// passes (false); None waits as long as it takes.
-    fn reaped_all_by(&self, deadline: Option<Instant>) -> bool {
+    /// Relays signals and reaps until every process rinit answers for is
+    /// gone (true) or `deadline` passes (false); None waits as long as it
+    /// takes. Children announce their exit with SIGCHLD; the processes
+    /// entered into the namespace from outside (`docker exec`) do not, so
+    /// once only they are left, rinit as PID 1 looks again every `LOOK_EVERY`.
+    fn all_gone_by(&self, deadline: Option<Instant>) -> bool {
         let mut batch = signals::batch();
+        let reap = || reap::pass(self.log, self.command, self.settings.warn_reaped).children_left;
+        let mut children_left = reap();
         loop {
-            let timeout = match deadline {
+            if !children_left && !outsiders_left() {
+                return true;
+            }
+            let mut timeout = match deadline {
                 None => None,
                 Some(d) => match d.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => Some(left),
                     _ => return false,
                 },
             };
+            if !children_left {
+                timeout = Some(timeout.map_or(LOOK_EVERY, |t| t.min(LOOK_EVERY)));
+            }
             let Ok(received) = self.signals.wait(timeout, &mut batch) else {
                 return false;
             };
@@ -163,11 +174,24 @@ impl Drain<'_> {
                     self.relay.relay(r);
                 }
             }
-            if child_exited
-                && !reap::pass(self.log, self.command, self.settings.warn_reaped).children_left
-            {
-                return true;
+            if child_exited {
+                children_left = reap();
             }
         }
     }
+}
+
+/// How often the drain looks whether processes that are not rinit's
+/// children are gone: they send no SIGCHLD.
+const LOOK_EVERY: Duration = Duration::from_millis(20);
+
+/// As PID 1, whether a process that is not rinit's child is still in the
+/// namespace (one entered with `docker exec`, `kubectl exec` or nsenter):
+/// kill(-1, 0) reaches every process but rinit, and fails with ESRCH when
+/// there is none (EPERM: none rinit may signal, so none it can stop).
+/// Away from PID 1 everything rinit answers for is a descendant, and every
+/// descendant ends up its child.
+fn outsiders_left() -> bool {
+    // SAFETY: signal 0 only checks who is there; kill touches no memory.
+    std::process::id() == 1 && unsafe { libc::kill(-1, 0) } == 0
 }

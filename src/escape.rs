@@ -42,7 +42,8 @@ impl fmt::Display for Escaped<'_> {
                 count += 1;
                 match c {
                     '\\' => f.write_str("\\\\")?,
-                    c if c.is_control() || invisible(c) => write!(f, "{}", c.escape_debug())?,
+                    c if c.is_control() => write!(f, "{}", c.escape_debug())?,
+                    c if invisible(c) => write!(f, "{}", c.escape_unicode())?,
                     c => write!(f, "{c}")?,
                 }
             }
@@ -59,10 +60,12 @@ impl fmt::Display for Escaped<'_> {
 }
 
 /// Marks that change how the text around them reads without showing
-/// themselves: zero-width characters, bidirectional overrides and isolates
-/// (the "Trojan Source" trick), the byte-order mark.
-fn invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+/// themselves: zero-width characters, bidirectional marks, overrides and
+/// isolates (the "Trojan Source" trick; U+061C is Arabic's mark), the
+/// byte-order mark; and the Unicode line and paragraph separators, where
+/// Python's `splitlines()`, Java's `\R` and JavaScript end a line.
+pub fn invisible(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 #[cfg(test)]
@@ -78,6 +81,14 @@ mod tests {
         assert_eq!(quoted("\u{9b}31m".as_bytes()).to_string(), "\\u{9b}31m");
         assert_eq!(quoted("a\u{202e}b".as_bytes()).to_string(), "a\\u{202e}b");
         assert_eq!(quoted("café ✓".as_bytes()).to_string(), "café ✓");
+        for (mark, shown) in [
+            ('\u{2028}', "a\\u{2028}b"),
+            ('\u{2029}', "a\\u{2029}b"),
+            ('\u{061c}', "a\\u{61c}b"),
+            ('\u{200b}', "a\\u{200b}b"),
+        ] {
+            assert_eq!(quoted(format!("a{mark}b").as_bytes()).to_string(), shown);
+        }
     }
 
     #[test]

@@ -27,14 +27,18 @@ impl<W: fmt::Write> fmt::Write for Escaper<'_, W> {
                 '\n' => self.0.write_str("\\n")?,
                 '\r' => self.0.write_str("\\r")?,
                 '\t' => self.0.write_str("\\t")?,
-                c if u32::from(c) < 0x20 || c == '\u{7f}' => {
-                    write!(self.0, "\\u{:04x}", u32::from(c))?
-                }
+                c if needs_code(c) => write!(self.0, "\\u{:04x}", u32::from(c))?,
                 c => self.0.write_char(c)?,
             }
         }
         Ok(())
     }
+}
+
+/// Characters a JSON string carries as `\uXXXX`: control characters, and
+/// the marks that hide or end a line for the reader (see `escape::invisible`).
+fn needs_code(c: char) -> bool {
+    c.is_control() || crate::escape::invisible(c)
 }
 
 /// Escapes what it is given for a JSON string, up to `left` bytes of
@@ -50,7 +54,7 @@ impl<W: fmt::Write> fmt::Write for Capped<'_, W> {
         for c in s.chars() {
             let width = match c {
                 '"' | '\\' | '\n' | '\r' | '\t' => 2,
-                c if u32::from(c) < 0x20 || c == '\u{7f}' => 6,
+                c if needs_code(c) => 6,
                 c => c.len_utf8(),
             };
             if width + 3 > self.left {
@@ -111,6 +115,7 @@ mod tests {
     #[test]
     fn strings_are_escaped() {
         assert_eq!(Str("a\"b\\c\nd\u{1b}").to_string(), r#""a\"b\\c\nd\u001b""#);
+        assert_eq!(Str("a\u{2028}b\u{85}").to_string(), r#""a\u2028b\u0085""#);
         assert_eq!(Str("café").to_string(), "\"café\"");
     }
 

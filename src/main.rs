@@ -95,7 +95,7 @@ fn start(args: Vec<OsString>) -> ! {
                 Ok(report) => print_and_exit(&if json { report.json() } else { report.text() }),
                 Err(why) => {
                     warning!(
-                        Log::new(personality.name(), Level::Warn, early_format()),
+                        Log::new(personality.name(), Level::Warn, early_format(&args)),
                         "--inspect {pid}: {why}"
                     );
                     exit(1);
@@ -105,7 +105,7 @@ fn start(args: Vec<OsString>) -> ! {
     let settings = match parsed {
         Ok(Some(settings)) => settings,
         Ok(None) | Err(_) => {
-            let log = Log::new(personality.name(), Level::Warn, early_format());
+            let log = Log::new(personality.name(), Level::Warn, early_format(&args));
             if let Err(e) = parsed {
                 warning!(log, event: &Event::named("usage"), "{}; see '{} --help'", e.0, personality.name());
             }
@@ -173,7 +173,8 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         Ok(child) => child,
         Err(SpawnError::Exec(errno)) => {
             warning!(log, event: &Event::named("exec_failed"), "cannot run '{shown}': {}", io::Error::from(errno));
-            return personality.exec_status(errno);
+            // As tini's child exits with it: -e applies to it like any status.
+            return settings.exit_status(personality.exec_status(errno));
         }
         Err(SpawnError::Fork(errno)) => {
             warning!(log, event: &Event::named("fork_failed"), "cannot start '{shown}': {}", io::Error::from(errno));
@@ -218,10 +219,13 @@ fn leave_start_directory() {
     let _ = std::env::set_current_dir("/");
 }
 
-/// The log format for lines before the options are understood: JSON only
-/// when the environment asks for it.
-fn early_format() -> log::Format {
-    match std::env::var_os("RINIT_LOG_FORMAT") {
+/// The log format for lines before the options are understood (a usage
+/// error): JSON when `--log-format` among them, or else the environment,
+/// asks for it.
+fn early_format(args: &[OsString]) -> log::Format {
+    let asked = options::log_format(args.get(1..).unwrap_or_default())
+        .or_else(|| std::env::var_os("RINIT_LOG_FORMAT"));
+    match asked {
         Some(f) if f == "json" => log::Format::Json,
         _ => log::Format::Text,
     }

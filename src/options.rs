@@ -104,18 +104,17 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
     let (mut inspect, mut json) = (None, false);
     let mut words = args.iter();
     while let Some(word) = words.next() {
-        let bytes = word.as_bytes();
-        let found = if bytes == b"--" {
-            flags.command.extend(words.by_ref().cloned());
-            break;
-        } else if let Some(long) = bytes.strip_prefix(b"--") {
-            vec![long_option(long, &mut words)?]
-        } else if bytes.len() > 1 && bytes.first() == Some(&b'-') {
-            short_options(bytes.get(1..).unwrap_or_default(), &mut words)?
-        } else {
-            flags.command.push(word.clone());
-            flags.command.extend(words.by_ref().cloned());
-            break;
+        let found = match word.as_bytes() {
+            b"--" => {
+                flags.command.extend(words.by_ref().cloned());
+                break;
+            }
+            bytes if is_option(bytes) => options_in(bytes, &mut words)?,
+            _ => {
+                flags.command.push(word.clone());
+                flags.command.extend(words.by_ref().cloned());
+                break;
+            }
         };
         for (opt, value) in found {
             let value = || value.unwrap_or_default().to_owned();
@@ -166,8 +165,39 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
     Ok(Request::Run(flags))
 }
 
+/// The `--log-format` given among the options, even when another of them
+/// is wrong: the usage error is then written in the format asked for.
+pub fn log_format(args: &[OsString]) -> Option<OsString> {
+    let mut words = args.iter();
+    let mut format = None;
+    while let Some(bytes) = words.next().map(|w| w.as_bytes()) {
+        if !is_option(bytes) {
+            break;
+        }
+        for (opt, value) in options_in(bytes, &mut words).unwrap_or_default() {
+            if let (Opt::LogFormat, Some(value)) = (opt, value) {
+                format = Some(value.to_owned());
+            }
+        }
+    }
+    format
+}
+
 type Words<'a> = std::slice::Iter<'a, OsString>;
 type Found<'a> = (Opt, Option<&'a OsStr>);
+
+/// Whether a word holds options: `-x...` or `--name`, but not `-` or `--`.
+fn is_option(bytes: &[u8]) -> bool {
+    bytes.len() > 1 && bytes.first() == Some(&b'-') && bytes != b"--"
+}
+
+/// The options in one word (and the value it takes from the next word).
+fn options_in<'a>(bytes: &'a [u8], words: &mut Words<'a>) -> Result<Vec<Found<'a>>, UsageError> {
+    match bytes.strip_prefix(b"--") {
+        Some(long) => Ok(vec![long_option(long, words)?]),
+        None => short_options(bytes.get(1..).unwrap_or_default(), words),
+    }
+}
 
 /// `--name` or `--name=value`; a value may also be the next word.
 fn long_option<'a>(long: &'a [u8], words: &mut Words<'a>) -> Result<Found<'a>, UsageError> {
@@ -374,6 +404,16 @@ mod tests {
         assert!(error("--inspect sh").contains("--inspect takes one PID"));
         assert!(error("--inspect 0").contains("--inspect takes one PID"));
         assert!(error("--json true").contains("--json goes with --inspect"));
+    }
+
+    #[test]
+    fn the_log_format_is_found_even_when_another_option_is_wrong() {
+        let format = |line: &str| log_format(&words(line));
+        assert_eq!(format("--bogus --log-format json x"), Some("json".into()));
+        assert_eq!(format("--log-format=json --grace"), Some("json".into()));
+        assert_eq!(format("-r --log-format json"), None);
+        assert_eq!(format("x --log-format json"), None);
+        assert_eq!(format("-- --log-format json"), None);
     }
 
     #[test]

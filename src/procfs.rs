@@ -139,14 +139,26 @@ pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
     })
 }
 
-/// "12 (sleep), 15 (python3)", cut after a screenful.
+/// Whether /proc can be read as listing processes needs it: its directory
+/// and, meanwhile, a file in it (two descriptors: a low RLIMIT_NOFILE, or
+/// an unmounted /proc, leaves an empty list that would mean "nobody").
+pub fn can_look() -> std::io::Result<()> {
+    let _dir = fs::read_dir("/proc")?;
+    fs::read("/proc/self/stat").map(drop)
+}
+
+/// "12 (sleep), 15 (python3)", cut after a screenful; an empty list says
+/// whether /proc showed nobody or could not be read.
 pub struct List<'a>(pub &'a [Process]);
 
 impl fmt::Display for List<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const SHOWN: usize = 20;
         if self.0.is_empty() {
-            return write!(f, "(none that /proc shows)");
+            return match can_look() {
+                Ok(()) => write!(f, "(none that /proc shows)"),
+                Err(e) => write!(f, "(unknown: rinit cannot read /proc: {e})"),
+            };
         }
         for (i, p) in self.0.iter().take(SHOWN).enumerate() {
             let comma = if i > 0 { ", " } else { "" };

@@ -70,8 +70,10 @@ impl Settings {
         } else if let Some(n) = env("RINIT_VERBOSITY") {
             Level::from_count(number(&n, "RINIT_VERBOSITY")?)
         } else if let Some(n) = env("TINI_VERBOSITY") {
-            // tini's scale: 1 (its default) warnings, 2 info, 3 debug.
-            Level::from_count(number(&n, "TINI_VERBOSITY")?.saturating_sub(1))
+            // tini's scale: 1 (its default) warnings, 2 info, 3 debug. tini
+            // reads it with atoi(3), so nothing in it is ever an error.
+            let n = u32::try_from(atoi(n.as_bytes()).max(0)).unwrap_or(u32::MAX);
+            Level::from_count(n.saturating_sub(1))
         } else if env_is("DUMB_INIT_DEBUG", "1") {
             Level::Debug
         } else {
@@ -275,6 +277,28 @@ fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
     })
 }
 
+/// C's atoi: leading white space, a sign, digits up to the first other
+/// byte; 0 when there are none (clamped where atoi would overflow).
+fn atoi(bytes: &[u8]) -> i64 {
+    let mut rest = bytes
+        .iter()
+        .skip_while(|b| b" \t\n\x0b\x0c\r".contains(b))
+        .peekable();
+    let negative = match rest.peek() {
+        Some(b'-') => rest.next().is_some(),
+        Some(b'+') => rest.next().is_none(),
+        _ => false,
+    };
+    let magnitude = rest
+        .map_while(|b| b.is_ascii_digit().then(|| i64::from(b - b'0')))
+        .fold(0i64, |n, d| n.saturating_mul(10).saturating_add(d));
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
 fn duration_of(value: &OsStr, what: &str) -> Result<Duration, UsageError> {
     let shown = value.to_string_lossy();
     duration::parse(&shown).ok_or_else(|| {
@@ -402,6 +426,23 @@ mod tests {
             Level::Debug
         );
         assert!(error("x", &[("RINIT_VERBOSITY", "loud")]).contains("RINIT_VERBOSITY"));
+        // tini reads its variable with atoi: whatever it holds, it runs.
+        for (value, level) in [
+            ("", Level::Warn),
+            ("abc", Level::Warn),
+            ("-1", Level::Warn),
+            (" 2", Level::Info),
+            ("3x", Level::Debug),
+            ("+2", Level::Info),
+            ("99999999999999999999999", Level::Debug),
+        ] {
+            let s = resolve_as(
+                Personality::Tini { docker: false },
+                "x",
+                &[("TINI_VERBOSITY", value)],
+            );
+            assert_eq!(s.unwrap().verbosity, level, "{value:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::BorrowedFd;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 
 use libc::c_char;
 use nix::errno::Errno;
@@ -52,8 +52,8 @@ pub enum Session {
 /// fills in, and the whole environment is built beforehand.
 struct ListenPid {
     entries: Vec<Vec<u8>>,
-    /// Which entry is LISTEN_PID=...
-    slot: usize,
+    /// Which entries are LISTEN_PID=...
+    slots: Vec<usize>,
     ptrs: Vec<*const c_char>,
 }
 
@@ -229,32 +229,31 @@ impl Command {
 }
 
 impl ListenPid {
-    /// The environment to fill in, when LISTEN_PID names `own`.
+    /// The environment to fill in, when LISTEN_PID names `own`: rinit's own
+    /// environment byte for byte (entries without '=' and repeated names
+    /// included), every `LISTEN_PID=<own>` entry a buffer to fill in.
     fn if_for(own: Pid) -> Option<ListenPid> {
-        let own = own.to_string();
+        let own = format!("LISTEN_PID={own}");
         // One lookup first: copying the whole environment is start-up time
         // spent for nothing in the usual case.
-        if std::env::var_os("LISTEN_PID")? != own.as_str() {
+        if std::env::var_os("LISTEN_PID")? != own.get("LISTEN_PID=".len()..)? {
             return None;
         }
-        let mut slot = None;
-        let mut entries: Vec<Vec<u8>> = std::env::vars_os()
+        let mut slots = Vec::new();
+        let entries: Vec<Vec<u8>> = environment()
             .enumerate()
-            .map(|(i, (key, value))| {
-                if key == "LISTEN_PID" && value == own.as_str() {
-                    slot = Some(i);
-                    return Vec::with_capacity(LISTEN_PID_ENTRY);
+            .map(|(i, entry)| {
+                if entry == own.as_bytes() {
+                    slots.push(i);
+                    return vec![0; LISTEN_PID_ENTRY];
                 }
-                let mut entry = key.into_vec();
-                entry.push(b'=');
-                entry.extend_from_slice(value.as_bytes());
+                let mut entry = entry.to_vec();
                 entry.push(0);
                 entry
             })
             .collect();
-        let slot = slot?;
-        if let Some(entry) = entries.get_mut(slot) {
-            entry.resize(LISTEN_PID_ENTRY, 0);
+        if slots.is_empty() {
+            return None;
         }
         // The buffers never grow again, so these pointers stay valid.
         let ptrs = entries
@@ -264,16 +263,13 @@ impl ListenPid {
             .collect();
         Some(ListenPid {
             entries,
-            slot,
+            slots,
             ptrs,
         })
     }
 
-    /// In the child: writes "LISTEN_PID=<pid>" into its buffer, in place.
+    /// In the child: writes "LISTEN_PID=<pid>" into its buffers, in place.
     fn fill_in(&mut self, pid: Pid) {
-        let Some(entry) = self.entries.get_mut(self.slot) else {
-            return;
-        };
         let mut digits = [0u8; 20];
         let mut n = pid.as_raw().unsigned_abs();
         let mut start = digits.len();
@@ -287,14 +283,44 @@ impl ListenPid {
                 break;
             }
         }
-        let text = b"LISTEN_PID="
-            .iter()
-            .chain(digits.get(start..).unwrap_or_default())
-            .chain(&[0]);
-        for (slot, &byte) in entry.iter_mut().zip(text) {
-            *slot = byte;
+        for &slot in &self.slots {
+            let Some(entry) = self.entries.get_mut(slot) else {
+                continue;
+            };
+            let text = b"LISTEN_PID="
+                .iter()
+                .chain(digits.get(start..).unwrap_or_default())
+                .chain(&[0]);
+            for (byte, &from) in entry.iter_mut().zip(text) {
+                *byte = from;
+            }
         }
     }
+}
+
+/// The process's environment as the C runtime holds it, each entry's bytes
+/// without its NUL (std's `vars_os` drops entries without '=').
+fn environment() -> impl Iterator<Item = &'static [u8]> {
+    extern "C" {
+        static environ: *const *const c_char;
+    }
+    // SAFETY: rinit is single-threaded and never changes its environment:
+    // `environ` is a null-terminated array of C strings that lives as long
+    // as the process (or null, for an empty environment).
+    let mut next = unsafe { environ };
+    std::iter::from_fn(move || {
+        if next.is_null() {
+            return None;
+        }
+        // SAFETY: as above: `next` points into the array, before its null.
+        let entry = unsafe { *next };
+        if entry.is_null() {
+            return None;
+        }
+        // SAFETY: as above; the entry is a live C string.
+        next = unsafe { next.add(1) };
+        Some(unsafe { std::ffi::CStr::from_ptr(entry) }.to_bytes())
+    })
 }
 
 /// dumb-init's way into a new session: when rinit leads its session and

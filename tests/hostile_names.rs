@@ -22,8 +22,17 @@ fn assert_honest(lines: &[String], forged: &str) {
         assert!(!line.starts_with(forged), "forged: {line:?}");
         assert!(!line.chars().any(char::is_control), "raw control: {line:?}");
         assert!(!line.contains('\u{fffd}'), "raw invalid UTF-8: {line:?}");
+        assert!(!line.contains(SEPARATORS), "raw separator: {line:?}");
     }
 }
+
+/// Where Python's `splitlines()`, Java's `\R` or a JavaScript reader end a
+/// line, or a bidirectional text turns around, though no control character
+/// is there: U+2028, U+2029, U+061C.
+const SEPARATORS: [char; 3] = ['\u{2028}', '\u{2029}', '\u{61c}'];
+/// A name holding all three, as printf's octal bytes, and as rinit shows it.
+const SEPARATED: &str = r"a\342\200\250b\342\200\251c\330\234d";
+const SEPARATED_SHOWN: &str = r"a\u{2028}b\u{2029}c\u{61c}d";
 
 /// A command whose shell names itself `name`, then sends rinit SIGUSR1 (which
 /// it ignores) and lives on a moment, so rinit reads the name while it lives.
@@ -80,6 +89,50 @@ fn the_drain_names_hostile_leftovers_escaped() {
         let line = rinit.expect_err("is over: sending SIGKILL");
         assert!(line.contains(r"(b\n[rinit] evil)"), "{mode:?}: {line}");
         assert_honest(&rinit.err.all(), "[rinit] evil");
+    }
+}
+
+#[test]
+fn unicode_line_separators_in_a_name_are_escaped_in_text_json_and_inspect() {
+    assert_sender_shown(SEPARATED, SEPARATED_SHOWN, "b");
+    let script = sender_named(SEPARATED);
+    let mut rinit = Rinit::start(
+        Mode::Pid1,
+        &["-v", "--log-format", "json", "--", "sh", "-c", &script],
+    );
+    assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+    let line = rinit.expect_err("\"event\":\"signal\"");
+    assert!(!line.contains(SEPARATORS), "{line:?}");
+    let out = common::python(
+        "import json,sys\nt=sys.stdin.read()\nassert len(t.splitlines())==1\nprint(json.loads(t)['sender_command'])",
+        &line,
+    );
+    assert_eq!(out.trim_end(), SEPARATED_SHOWN);
+    // --inspect shows command lines: argv[0] set to the same characters.
+    let script = format!("exec -a \"$(printf '{SEPARATED}')\" sleep 100");
+    let mut rinit = Rinit::start(Mode::Pid1, &["--", "bash", "-c", &script]);
+    let pid = rinit.pid().to_string();
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    for json in [false, true] {
+        // JSON doubles each backslash of the escapes.
+        let shown = match json {
+            false => SEPARATED_SHOWN.to_owned(),
+            true => SEPARATED_SHOWN.replace('\\', r"\\"),
+        };
+        let report = loop {
+            let mut cmd = Command::new(rinit_bin());
+            cmd.args(["--inspect", &pid]);
+            if json {
+                cmd.arg("--json");
+            }
+            let (_, out, _) = run_with_deadline(cmd);
+            if out.contains(&shown) || std::time::Instant::now() > deadline {
+                break out;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(report.contains(&shown), "{report}");
+        assert!(!report.contains(SEPARATORS), "{report:?}");
     }
 }
 

@@ -161,6 +161,21 @@ fn each_name_has_its_verbosity_scale() {
 }
 
 #[test]
+fn tini_verbosity_is_read_as_tini_reads_it_and_never_refused() {
+    // tini takes it with atoi: empty, words and negatives are 0 (quiet).
+    for value in ["", "abc", "-1", "0"] {
+        let (status, _, err) = run_as(
+            "tini",
+            &["--", "sh", "-c", "exit 5"],
+            &[("TINI_VERBOSITY", value)],
+        );
+        assert_eq!((status, err.as_str()), (5, ""), "{value:?}");
+    }
+    let (status, _, err) = run_as("tini", &["--", "true"], &[("TINI_VERBOSITY", "2x")]);
+    assert!(status == 0 && err.contains("[tini] started"), "{err}");
+}
+
+#[test]
 fn e_turns_chosen_exit_codes_into_0() {
     for mode in MODES {
         let mut rinit = Rinit::start_as(
@@ -177,6 +192,9 @@ fn e_turns_chosen_exit_codes_into_0() {
         assert_eq!(rinit.exit_code(), 0, "{mode:?}");
         let mut rinit = Rinit::start_as("tini", mode, &["-e", "3", "--", "sh", "-c", "exit 4"]);
         assert_eq!(rinit.exit_code(), 4, "{mode:?}");
+        // An exec failure is a status like any other: tini's child exits 127.
+        let mut rinit = Rinit::start_as("tini", mode, &["-e", "127", "--", "/nonexistent"]);
+        assert_eq!(rinit.exit_code(), 0, "{mode:?}");
     }
     let (status, _, err) = run_as("tini", &["-e", "300", "true"], &[]);
     assert_eq!(status, 1);
@@ -277,6 +295,70 @@ fn listen_pid_naming_rinit_names_the_child_instead() {
     cmd.env("LISTEN_PID", "4242");
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     assert_eq!(rinit.expect_out("LISTEN_PID="), "LISTEN_PID=4242 pid=2");
+}
+
+#[test]
+fn listen_pid_rewritten_leaves_every_other_byte_of_the_environment_as_it_was() {
+    // Entries without '=', bytes that are not UTF-8, LISTEN_PID twice: only
+    // LISTEN_PID's value changes, in both places.
+    let given: [&[u8]; 6] = [
+        b"PATH=/usr/bin:/bin",
+        b"NOEQUALS",
+        b"LISTEN_PID=1",
+        b"A=\xff",
+        b"LISTEN_PID=1",
+        b"LISTEN_FDS=1",
+    ];
+    let shown = |entries: &[&[u8]]| {
+        let words: Vec<String> = entries
+            .iter()
+            .map(|w| match std::str::from_utf8(w) {
+                Ok(text) => format!("{text:?}"),
+                Err(_) => {
+                    let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
+                    format!("{:?}", String::from_utf8_lossy(w).into_owned() + "#" + &hex)
+                }
+            })
+            .collect();
+        format!("env: {}", words.join(" "))
+    };
+    let mut expected = given;
+    expected[2] = b"LISTEN_PID=2";
+    expected[4] = b"LISTEN_PID=2";
+    let mut cmd = common::command(Mode::Pid1, &["--", TESTKIT, "hygiene"]);
+    let program = std::ffi::CString::new("/usr/bin/unshare").unwrap();
+    let argv: Vec<std::ffi::CString> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| std::ffi::CString::new(a.as_encoded_bytes()).unwrap())
+        .collect();
+    let env: Vec<std::ffi::CString> = given
+        .iter()
+        .map(|e| std::ffi::CString::new(*e).unwrap())
+        .collect();
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            // std cannot pass entries like these: exec with them directly.
+            let argv: Vec<*const libc::c_char> = argv
+                .iter()
+                .map(|a| a.as_ptr())
+                .chain([std::ptr::null()])
+                .collect();
+            let envp: Vec<*const libc::c_char> = env
+                .iter()
+                .map(|e| e.as_ptr())
+                .chain([std::ptr::null()])
+                .collect();
+            libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            Err(std::io::Error::last_os_error())
+        });
+    }
+    let rinit = Rinit::spawn(Mode::Pid1, cmd);
+    assert_eq!(
+        rinit.expect_out("env: "),
+        shown(&expected),
+        "{}",
+        rinit.report()
+    );
 }
 
 #[test]

@@ -316,3 +316,108 @@ fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
         );
     }
 }
+
+/// Enters rinit's PID namespace from outside, as `docker exec` does, with a
+/// writer that saves FILE 300 ms after its SIGTERM: not rinit's child, so
+/// no SIGCHLD tells rinit when it is gone.
+fn enter_a_writer(rinit: &mut Rinit, file: &Scratch) -> std::process::Child {
+    let mut cmd = std::process::Command::new("nsenter");
+    cmd.args(["--target", &rinit.pid().to_string(), "--pid", "--"])
+        .args([TESTKIT, "on-term", file.path(), "300"]);
+    common::clean_slate(&mut cmd);
+    let entered = cmd.spawn().expect("nsenter");
+    let ready = format!("{}.ready", file.path());
+    let deadline = Instant::now() + common::PATIENCE;
+    while !std::path::Path::new(&ready).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the entered writer never started"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    entered
+}
+
+#[test]
+fn as_pid_1_processes_entered_from_outside_get_sigterm_and_their_grace() {
+    // The command leaves nothing, or a child of its own that stops at once;
+    // -a relays to the entered writer too, and the drain still waits for it.
+    for (flags, leaves) in [
+        (&[][..], ""),
+        (&[][..], "sleep 60 & "),
+        (&["-a"][..], "sleep 60 & "),
+    ] {
+        let file = Scratch::new("entered");
+        let script = format!(
+            "{leaves}until [ -e {f}.go ]; do sleep 0.01; done",
+            f = file.path()
+        );
+        let mut args = vec!["-v"];
+        args.extend(flags);
+        args.extend(["--", "sh", "-c", &script]);
+        let mut rinit = Rinit::start(Mode::Pid1, &args);
+        let mut entered = enter_a_writer(&mut rinit, &file);
+        fs::write(format!("{}.go", file.path()), "").unwrap();
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let saved = file.saved();
+        let _ = entered.kill();
+        let _ = entered.wait();
+        let _ = fs::remove_file(format!("{}.go", file.path()));
+        assert!(
+            saved,
+            "{flags:?} {leaves}: the entered writer lost its data\n{}",
+            rinit.report()
+        );
+        rinit.expect_err("every process left has exited");
+    }
+}
+
+#[test]
+fn what_the_command_leaves_in_its_group_gets_one_sigterm() {
+    for mode in MODES {
+        let file = Scratch::new("terms");
+        // Left in the command's group, noting each SIGTERM until SIGKILL.
+        let script = format!(
+            "\"{TESTKIT}\" terms {f} & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 0",
+            f = file.path()
+        );
+        let mut cmd = common::command(mode, &["--grace", "300ms", "--", "sh", "-c", &script]);
+        // One CPU for all: the noting process, at real-time priority, runs
+        // between two signals rinit sends, so they cannot coalesce.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                let mut cpus: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(0, &mut cpus);
+                libc::sched_setaffinity(0, std::mem::size_of_val(&cpus), &cpus);
+                Ok(())
+            });
+        }
+        let mut rinit = Rinit::spawn(mode, cmd);
+        assert_eq!(rinit.exit_code(), 0, "{mode:?}");
+        let terms = fs::read_to_string(&file.0).unwrap_or_default();
+        assert_eq!(terms, "TERM\n", "{mode:?}\n{}", rinit.report());
+    }
+}
+
+#[test]
+fn with_too_few_descriptors_to_read_proc_the_drain_says_it_cannot_look() {
+    for mode in MODES {
+        // fds 0-2, the signalfd and the log: nothing left to open /proc with.
+        let mut cmd = std::process::Command::new("unshare");
+        cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
+        if mode == Mode::Subreaper {
+            cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
+        }
+        cmd.args(["prlimit", "--nofile=5:5", "--", common::rinit_bin()])
+            .args(["-v", "--", "sh", "-c", "sleep 30 & exit 3"]);
+        common::clean_slate(&mut cmd);
+        let mut rinit = Rinit::spawn(mode, cmd);
+        assert_eq!(rinit.exit_code(), 3, "{mode:?}\n{}", rinit.report());
+        let line = rinit.expect_err("sending SIGTERM to what is left");
+        assert!(
+            line.contains("(unknown: rinit cannot read /proc"),
+            "{mode:?}: {line}"
+        );
+        rinit.expect_err("every process left has exited");
+    }
+}

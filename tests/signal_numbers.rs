@@ -42,7 +42,10 @@ fn the_numbers_a_c_library_keeps_never_end_rinit_under_any_name() {
             rinit.signal(n);
             rinit.expect_out(&format!("child {}", name(n)));
         }
-        assert!(rinit.wait_timeout(std::time::Duration::ZERO).is_none(), "{init}");
+        assert!(
+            rinit.wait_timeout(std::time::Duration::ZERO).is_none(),
+            "{init}"
+        );
     }
 }
 
@@ -81,7 +84,12 @@ fn a_death_by_any_real_time_signal_is_128_plus_n() {
         for n in REAL_TIME {
             let kill = format!("kill -{n} $$");
             let mut rinit = Rinit::start(mode, &["--", "sh", "-c", &kill]);
-            assert_eq!(rinit.exit_code(), 128 + n, "{mode:?} {n}\n{}", rinit.report());
+            assert_eq!(
+                rinit.exit_code(),
+                128 + n,
+                "{mode:?} {n}\n{}",
+                rinit.report()
+            );
             rinit.expect_err(&format!("command was killed by {}", name(n)));
         }
     }
@@ -100,7 +108,12 @@ fn log_lines_name_real_time_signals_as_kill_l_does() {
     let mut rinit = Rinit::start(Mode::Pid1, &["-v", "--", TESTKIT, "record"]);
     rinit.expect_out("child ready");
     // systemd in a container stops on SIGRTMIN+3.
-    for (n, shown) in [(37, "SIGRTMIN+3"), (34, "SIGRTMIN"), (64, "SIGRTMIN+30"), (32, "SIG32")] {
+    for (n, shown) in [
+        (37, "SIGRTMIN+3"),
+        (34, "SIGRTMIN"),
+        (64, "SIGRTMIN+30"),
+        (32, "SIG32"),
+    ] {
         rinit.signal(n);
         rinit.expect_out(&format!("child {shown}"));
         rinit.expect_err(&format!("{shown} from outside the PID namespace"));

@@ -47,6 +47,30 @@ fn options_after_the_command_belong_to_the_command() {
 }
 
 #[test]
+fn usage_errors_follow_the_log_format_option_as_well_as_the_environment() {
+    for args in [
+        &["--log-format", "json", "--grace", "soon", "true"][..],
+        &["--log-format=json", "--bogus", "true"],
+        &["--bogus", "--log-format", "json", "true"],
+    ] {
+        let (status, _, err) = run_plain(args);
+        assert_eq!(status, 2, "{args:?}");
+        let line = err.trim_end();
+        assert!(
+            line.starts_with("{\"time\":") && line.contains("\"event\":\"usage\""),
+            "{args:?}: {err}"
+        );
+        common::python("import json,sys\njson.loads(sys.stdin.read())", line);
+    }
+    // The option wins over the environment, as everywhere.
+    let mut cmd = std::process::Command::new(common::rinit_bin());
+    cmd.args(["--log-format", "text", "--bogus", "true"])
+        .env("RINIT_LOG_FORMAT", "json");
+    let (_, _, err) = common::run_with_deadline(cmd);
+    assert!(err.starts_with("[rinit] unknown option"), "{err}");
+}
+
+#[test]
 fn help_and_version_go_to_stdout_and_exit_0() {
     for flag in ["-h", "--help"] {
         let (status, out, err) = run_plain(&[flag]);

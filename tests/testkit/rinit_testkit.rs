@@ -9,6 +9,8 @@
 //!                                     takes FLUSH_MS to flush, exits 0
 //!   on-term FILE DELAY_MS             create FILE.ready, wait for SIGTERM, take
 //!                                     DELAY_MS to "flush", then write FILE
+//!   terms FILE                        create FILE.ready, then append a line to
+//!                                     FILE for each SIGTERM delivered, until killed
 //!   churn SIG                         orphan processes non-stop while counting
 //!                                     SIG and standard signals; "quiet rt=N std=M"
 //!                                     after each lull; exits 0 on SIGTERM
@@ -48,6 +50,7 @@ fn run() {
         ["app"] => app(0),
         ["app", flush_ms] => app(flush_ms.parse().unwrap()),
         ["on-term", file, delay_ms] => on_term(file, delay_ms.parse().unwrap()),
+        ["terms", file] => terms(file),
         ["churn", sig] => churn(parse_signal(sig)),
         ["hygiene", ..] => hygiene(),
         ["state"] => state(0),
@@ -338,6 +341,36 @@ fn on_term(file: &str, delay_ms: u64) {
     wait_signal(set, None);
     thread::sleep(Duration::from_millis(delay_ms));
     fs::write(file, "saved\n").unwrap();
+}
+
+/// The descriptor `terms` appends to, for its handler.
+static TERMS_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// Notes every SIGTERM delivered, in a handler: a second one is seen even
+/// when it comes a moment after the first (a blocked one would coalesce).
+/// Real-time priority (as root): sharing a CPU with its sender, it runs its
+/// handler the moment a signal wakes it, before the sender sends again.
+fn terms(file: &str) {
+    let param = libc::sched_param { sched_priority: 1 };
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    extern "C" fn on_term(_: i32) {
+        let fd = TERMS_FD.load(std::sync::atomic::Ordering::Relaxed);
+        unsafe { libc::write(fd, b"TERM\n".as_ptr().cast(), 5) };
+    }
+    let out = fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)
+        .unwrap();
+    TERMS_FD.store(
+        std::os::fd::IntoRawFd::into_raw_fd(out),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    unsafe { libc::signal(libc::SIGTERM, on_term as *const () as libc::sighandler_t) };
+    fs::write(format!("{file}.ready"), "").unwrap();
+    loop {
+        unsafe { libc::pause() };
+    }
 }
 
 /// Keeps orphaning processes (for the reaper to collect) while it counts
