@@ -27,6 +27,8 @@ pub struct Flags {
     pub grace: Option<OsString>,
     pub kill_after: Option<OsString>,
     pub stop_delay: Option<OsString>,
+    /// `--stop-signals LIST`: what counts as the engine's stop.
+    pub stop_signals: Option<OsString>,
     /// tini's `-p SIGNAME`.
     pub parent_death: Option<OsString>,
     /// tini's `-w`.
@@ -66,6 +68,7 @@ enum Opt {
     Grace,
     KillAfter,
     StopDelay,
+    StopSignals,
     Help,
     Version,
     License,
@@ -75,7 +78,7 @@ enum Opt {
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 19] = [
+const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 20] = [
     (Some(b'v'), Some("verbose"), Opt::Verbose, false),
     (Some(b'c'), Some("single-child"), Opt::SingleChild, false),
     (Some(b'a'), Some("signal-all"), Opt::SignalAll, false),
@@ -88,6 +91,7 @@ const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 19] = [
     (None, Some("grace"), Opt::Grace, true),
     (None, Some("kill-after"), Opt::KillAfter, true),
     (None, Some("stop-delay"), Opt::StopDelay, true),
+    (None, Some("stop-signals"), Opt::StopSignals, true),
     (Some(b'h'), Some("help"), Opt::Help, false),
     (Some(b'V'), Some("version"), Opt::Version, false),
     (Some(b'l'), Some("license"), Opt::License, false),
@@ -132,6 +136,7 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::Grace => flags.grace = Some(value()),
                 Opt::KillAfter => flags.kill_after = Some(value()),
                 Opt::StopDelay => flags.stop_delay = Some(value()),
+                Opt::StopSignals => flags.stop_signals = Some(value()),
                 Opt::Help => return Ok(Request::Help),
                 Opt::Version => return Ok(Request::Version),
                 Opt::License => return Ok(Request::License),
@@ -274,10 +279,12 @@ Options (they end at '--' or at the first word that is not one):
                            names (TERM, SIGTERM, RTMIN+3) or numbers; repeatable
       --grace TIME         when COMMAND exits, give what it left behind TIME
                            between SIGTERM and SIGKILL (default 5s; 0: none)
-      --kill-after TIME    SIGKILL COMMAND's group TIME after a SIGTERM, SIGINT
-                           or SIGQUIT went to it and it still runs (default off)
-      --stop-delay TIME    hold a SIGTERM TIME before forwarding it, so load
-                           balancers stop sending traffic first (default off)
+      --kill-after TIME    SIGKILL COMMAND's group TIME after rinit received a
+                           stop signal, if it still runs (default off)
+      --stop-delay TIME    hold the first stop signal TIME before relaying it,
+                           so load balancers stop sending traffic first
+      --stop-signals LIST  the signals that stop the container, as rinit
+                           receives them, before -r (default TERM,INT)
   -p SIGNAL                have the kernel send rinit SIGNAL when its parent
                            dies; rinit relays it like any other
   -e CODE                  exit 0 when COMMAND exits with CODE; repeatable
@@ -362,7 +369,10 @@ mod tests {
         ] {
             assert_eq!(flags(line).rewrites, words("USR1:USR2"), "{line}");
         }
-        let f = flags("-e 3 -e4 -p SIGHUP --grace=2s --kill-after 1 --stop-delay 5s x");
+        let f = flags(
+            "-e 3 -e4 -p SIGHUP --grace=2s --kill-after 1 --stop-delay 5s --stop-signals QUIT x",
+        );
+        assert_eq!(f.stop_signals, Some("QUIT".into()));
         assert_eq!(f.zero_codes, words("3 4"));
         assert_eq!(f.parent_death, Some("SIGHUP".into()));
         assert_eq!(f.grace, Some("2s".into()));

@@ -40,8 +40,11 @@ pub struct Settings {
     pub leftovers: Leftovers,
     /// How long the command gets after a terminating signal before SIGKILL.
     pub kill_after: Option<Duration>,
-    /// How long a SIGTERM is held before it is forwarded.
+    /// How long the first stop signal is held before it is relayed.
     pub stop_delay: Option<Duration>,
+    /// The signals that mean "stop" as rinit receives them, before any
+    /// rewrite: they arm `--stop-delay`, `--kill-after` and the report.
+    pub stop_signals: Vec<Signal>,
     /// The signal the kernel sends rinit when its parent dies.
     pub parent_death: Option<Signal>,
     /// Warn about every reaped process but the command.
@@ -153,6 +156,14 @@ impl Settings {
         let stop_delay =
             time(flags.stop_delay, "RINIT_STOP_DELAY", "--stop-delay")?.filter(|d| !d.is_zero());
 
+        let stop_signals = match flags.stop_signals {
+            Some(list) => Some(signal_list(&list, "--stop-signals")?),
+            None => env("RINIT_STOP_SIGNALS")
+                .map(|list| signal_list(&list, "RINIT_STOP_SIGNALS"))
+                .transpose()?,
+        };
+        let stop_signals = stop_signals.unwrap_or_else(|| vec![signal::TERM, signal::INT]);
+
         let parent_death = match flags.parent_death {
             None => None,
             Some(name) => {
@@ -209,6 +220,7 @@ impl Settings {
             leftovers,
             kill_after,
             stop_delay,
+            stop_signals,
             parent_death,
             warn_reaped: flags.warn_reaped,
             zero_codes,
@@ -273,6 +285,22 @@ fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
         UsageError(format!(
             "{what}: '{}' is not a whole number",
             quoted(value.as_bytes())
+        ))
+    })
+}
+
+/// `TERM,INT`: names or numbers of signals rinit relays, at least one.
+fn signal_list(value: &OsStr, what: &str) -> Result<Vec<Signal>, UsageError> {
+    let text = text(value, what)?;
+    let signals = text
+        .split(',')
+        .map(|name| Signal::parse(name.trim()).filter(|s| s.is_relayed()))
+        .collect::<Option<Vec<Signal>>>()
+        .filter(|list| !list.is_empty());
+    signals.ok_or_else(|| {
+        UsageError(format!(
+            "{what}: '{}' is not a list of signals rinit relays (like TERM,INT)",
+            quoted(text.as_bytes())
         ))
     })
 }
@@ -391,6 +419,19 @@ mod tests {
         assert!(error("--grace soon x", &[]).contains("--grace: 'soon' is not a duration"));
         assert!(error("--kill-after -1s x", &[]).contains("--kill-after"));
         assert!(error("x", &[("RINIT_STOP_DELAY", "5h")]).contains("RINIT_STOP_DELAY"));
+    }
+
+    #[test]
+    fn stop_signals_are_term_and_int_unless_named() {
+        assert_eq!(resolve("x", &[]).stop_signals, [signal::TERM, signal::INT]);
+        let s = resolve("--stop-signals QUIT x", &[("RINIT_STOP_SIGNALS", "HUP")]);
+        assert_eq!(s.stop_signals, [sig("QUIT")]);
+        let s = resolve("x", &[("RINIT_STOP_SIGNALS", "SIGWINCH, 15,RTMIN+3")]);
+        assert_eq!(s.stop_signals, [sig("WINCH"), signal::TERM, sig("RTMIN+3")]);
+        for bad in ["", "TERM,", "KILL", "NOPE"] {
+            let line = format!("--stop-signals={bad} x");
+            assert!(error(&line, &[]).contains("--stop-signals"), "{bad:?}");
+        }
     }
 
     #[test]
@@ -579,6 +620,7 @@ mod fuzz {
         "--grace",
         "--kill-after",
         "--stop-delay",
+        "--stop-signals",
         "--verbose",
         "--single-child",
         "--help",
@@ -651,6 +693,7 @@ mod fuzz {
         "RINIT_GRACE",
         "RINIT_KILL_AFTER",
         "RINIT_STOP_DELAY",
+        "RINIT_STOP_SIGNALS",
         "TINI_VERBOSITY",
         "TINI_KILL_PROCESS_GROUP",
         "DUMB_INIT_SETSID",

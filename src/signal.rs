@@ -64,7 +64,6 @@ const FAULTS: [c_int; 6] = [
 const UNNAMED: [c_int; 2] = [32, 33];
 
 pub const INT: Signal = Signal(libc::SIGINT);
-pub const QUIT: Signal = Signal(libc::SIGQUIT);
 pub const KILL: Signal = Signal(libc::SIGKILL);
 pub const TERM: Signal = Signal(libc::SIGTERM);
 pub const CHLD: Signal = Signal(libc::SIGCHLD);

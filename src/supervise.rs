@@ -5,6 +5,7 @@
 //! A deadline exists only while a stop is under way: otherwise the loop
 //! waits for signals with no timeout and an idle rinit never wakes up.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
@@ -30,9 +31,9 @@ pub struct Supervisor<'a> {
     signals: &'a Signals,
     relay: &'a Relay<'a>,
     child: Pid,
-    /// `--stop-delay`: a SIGTERM held back, and when it goes out.
-    held_term: Option<(Received, Instant)>,
-    /// Set once a terminating signal went to the command.
+    /// `--stop-delay`: the stop signal held back, and when it goes out.
+    held: Option<(Received, Instant)>,
+    /// Set once a stop signal was relayed to the command.
     stopping: Option<Stopping>,
     /// Every signal sent to the command so far, as a bit per number.
     sent: u128,
@@ -40,9 +41,11 @@ pub struct Supervisor<'a> {
     leavers: Leavers,
 }
 
-/// The deadlines that follow a terminating signal.
+/// The deadlines that follow a stop signal.
 struct Stopping {
+    /// The stop signal as rinit received it, and as it was relayed.
     signal: Signal,
+    sent: Signal,
     since: Instant,
     kill_at: Option<Instant>,
     report_at: Option<Instant>,
@@ -62,7 +65,7 @@ impl<'a> Supervisor<'a> {
             signals,
             relay,
             child,
-            held_term: None,
+            held: None,
             stopping: None,
             sent: 0,
             leavers: Leavers::default(),
@@ -107,22 +110,25 @@ impl<'a> Supervisor<'a> {
         }
     }
 
+    /// A stop is what the engine sent: a stop signal (`--stop-signals`,
+    /// TERM and INT by default) as rinit received it, whatever `-r` relays
+    /// it as. A SIGQUIT for a thread dump is no stop; `-r TERM:WINCH` is one.
     fn on_signal(&mut self, r: Received) {
-        let terminating = [signal::TERM, signal::INT, signal::QUIT].contains(&r.signal);
-        if let Some((held, _)) = self.held_term {
-            if terminating {
-                // A second SIGTERM, or SIGINT/SIGQUIT, cuts the delay short.
+        let stop = self.settings.stop_signals.contains(&r.signal);
+        if let Some((held, _)) = self.held {
+            if stop {
+                // A second stop signal cuts the delay short.
                 info!(
                     self.log, event: &Event::named("stop_delay"),
-                    "{} during --stop-delay: forwarding the held SIGTERM now", r.signal
+                    "{} during --stop-delay: relaying the held {} now", r.signal, held.signal
                 );
-                self.held_term = None;
+                self.held = None;
                 self.forward(held);
-                if r.signal == signal::TERM {
+                if r.signal == held.signal {
                     return;
                 }
             }
-        } else if r.signal == signal::TERM && self.stopping.is_none() {
+        } else if stop && self.stopping.is_none() {
             if let Some(release) = self
                 .settings
                 .stop_delay
@@ -130,30 +136,31 @@ impl<'a> Supervisor<'a> {
             {
                 info!(
                     self.log, event: &Event::named("stop_delay"),
-                    "SIGTERM: holding it for {:?} (--stop-delay)",
+                    "{}: holding it for {:?} (--stop-delay)",
+                    r.signal,
                     self.settings.stop_delay.unwrap_or_default()
                 );
-                self.held_term = Some((r, release));
+                self.held = Some((r, release));
                 return;
             }
         }
         self.forward(r);
     }
 
-    /// Relays `r` and, when it was a terminating signal, starts the stop
-    /// deadlines.
+    /// Relays `r` and, when it was a stop signal, starts the stop deadlines.
     fn forward(&mut self, r: Received) {
         let Some(sent) = self.relay.relay(r) else {
             return;
         };
         self.note_sent(sent);
         self.notice_leavers();
-        if self.stopping.is_some() || ![signal::TERM, signal::INT, signal::QUIT].contains(&sent) {
+        if self.stopping.is_some() || !self.settings.stop_signals.contains(&r.signal) {
             return;
         }
         let now = Instant::now();
         self.stopping = Some(Stopping {
-            signal: sent,
+            signal: r.signal,
+            sent,
             since: now,
             kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
             report_at: now.checked_add(FIRST_REPORT),
@@ -188,7 +195,7 @@ impl<'a> Supervisor<'a> {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let held = self.held_term.map(|(_, at)| at);
+        let held = self.held.map(|(_, at)| at);
         let stopping = self.stopping.as_ref();
         let kill = stopping.and_then(|s| s.kill_at);
         let report = stopping.and_then(|s| s.report_at);
@@ -196,9 +203,9 @@ impl<'a> Supervisor<'a> {
     }
 
     fn on_deadlines(&mut self, now: Instant) {
-        if let Some((held, at)) = self.held_term {
+        if let Some((held, at)) = self.held {
             if now >= at {
-                self.held_term = None;
+                self.held = None;
                 self.forward(held);
             }
         }
@@ -211,7 +218,7 @@ impl<'a> Supervisor<'a> {
             warning!(
                 self.log, event: &Event::named("kill_after"),
                 "command still running {waited}s after {} (--kill-after): sending SIGKILL to its group; still running: {}",
-                stopping.signal,
+                stopping,
                 List(&procfs::others())
             );
             // The group: --kill-after ends the command, helpers included.
@@ -225,16 +232,26 @@ impl<'a> Supervisor<'a> {
                 true => String::new(),
                 false => format!(
                     "; out of the relay's reach, never sent the {} (--signal-all reaches them): {}",
-                    stopping.signal,
+                    stopping.sent,
                     List(&outside)
                 ),
             };
             warning!(
                 self.log, event: &Event::named("still_running"),
                 "command still running {waited}s after {}; still running: {}{never_got_it}",
-                stopping.signal,
+                stopping,
                 List(&procfs::others())
             );
+        }
+    }
+}
+
+impl fmt::Display for Stopping {
+    /// `SIGTERM`, or `SIGTERM (relayed as SIGWINCH)` where `-r` rewrote it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.sent == self.signal {
+            true => write!(f, "{}", self.signal),
+            false => write!(f, "{} (relayed as {})", self.signal, self.sent),
         }
     }
 }

@@ -188,6 +188,85 @@ fn a_second_sigterm_or_a_sigint_during_the_stop_delay_forwards_at_once() {
     }
 }
 
+/// A command that survives SIGQUIT and SIGWINCH (a thread dump, a resize)
+/// and ignores SIGTERM too, so only --kill-after ends it.
+const SURVIVOR: &str = "trap '' QUIT WINCH TERM; echo ready; while :; do sleep 0.05; done";
+
+#[test]
+fn a_signal_that_is_no_stop_arms_no_deadline() {
+    for mode in MODES {
+        let mut rinit = Rinit::start(
+            mode,
+            &["-v", "--kill-after", "500ms", "--", "sh", "-c", SURVIVOR],
+        );
+        rinit.expect_out("ready");
+        rinit.signal(libc::SIGQUIT);
+        rinit.expect_err("SIGQUIT from");
+        thread::sleep(Duration::from_millis(1200));
+        assert!(
+            rinit.wait_timeout(Duration::ZERO).is_none(),
+            "{mode:?}: SIGQUIT armed --kill-after\n{}",
+            rinit.report()
+        );
+        // The real stop, later, is named as what it was.
+        rinit.signal(libc::SIGTERM);
+        assert_eq!(rinit.exit_code(), 137, "{mode:?}");
+        let line = rinit.expect_err("(--kill-after)");
+        assert!(
+            line.contains("after SIGTERM (--kill-after)"),
+            "{mode:?}: {line}"
+        );
+    }
+}
+
+#[test]
+fn a_stop_rewritten_to_another_signal_is_still_a_stop() {
+    // httpd's graceful stop: -r TERM:WINCH.
+    for mode in MODES {
+        let args = [
+            "-r",
+            "TERM:WINCH",
+            "--kill-after",
+            "500ms",
+            "--",
+            "sh",
+            "-c",
+            SURVIVOR,
+        ];
+        let mut rinit = Rinit::start(mode, &args);
+        rinit.expect_out("ready");
+        rinit.signal(libc::SIGTERM);
+        assert_eq!(rinit.exit_code(), 137, "{mode:?}\n{}", rinit.report());
+        rinit.expect_err("after SIGTERM (relayed as SIGWINCH) (--kill-after)");
+    }
+}
+
+#[test]
+fn the_stop_signals_can_be_named() {
+    // nginx's STOPSIGNAL is SIGQUIT; an option or the environment says so.
+    for (flags, env) in [
+        (&["--stop-signals", "QUIT"][..], None),
+        (&[][..], Some("SIGQUIT,TERM")),
+    ] {
+        let mut args = flags.to_vec();
+        args.extend(["--kill-after", "500ms", "--", "sh", "-c", SURVIVOR]);
+        let mut cmd = common::command(Mode::Pid1, &args);
+        if let Some(list) = env {
+            cmd.env("RINIT_STOP_SIGNALS", list);
+        }
+        let mut rinit = Rinit::spawn(Mode::Pid1, cmd);
+        rinit.expect_out("ready");
+        rinit.signal(libc::SIGQUIT);
+        assert_eq!(
+            rinit.exit_code(),
+            137,
+            "{flags:?} {env:?}\n{}",
+            rinit.report()
+        );
+        rinit.expect_err("after SIGQUIT (--kill-after)");
+    }
+}
+
 #[test]
 fn a_stop_that_hangs_is_reported_with_what_still_runs() {
     for mode in MODES {
