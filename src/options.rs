@@ -41,6 +41,8 @@ pub struct Flags {
 }
 
 /// What the command line asks for.
+// Made once per run: the size of Run's flags costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Request {
     Run(Flags),
