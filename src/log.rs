@@ -1,10 +1,12 @@
 //! Log lines on stderr, `[rinit] ...`, that never block rinit for long.
 //!
 //! stderr is shared with the child and may be a pipe nobody drains, a
-//! stopped terminal or a closed descriptor. rinit writes through its own
-//! non-blocking open file description of the same file (so the child's
-//! stderr stays blocking), waits a little when it is full, and drops the
-//! line rather than hang PID 1. A write to a pipe with no reader fails with
+//! stopped terminal or a closed descriptor. rinit never sets O_NONBLOCK on
+//! the open file description it shares with the child: it writes through
+//! its own non-blocking one of the same file, or, where it may not open one
+//! (a root-owned pipe and rinit running as another user), asks each write
+//! not to wait (RWF_NOWAIT). It waits a little when the pipe is full, and
+//! drops the line rather than hang PID 1. A write to a pipe with no reader fails with
 //! EPIPE: the SIGPIPE that comes with it is blocked and discarded by the
 //! signal loop (see `signals`), so it never kills rinit.
 
@@ -56,11 +58,25 @@ const WRITE_PATIENCE_MS: u16 = 100;
 enum Sink {
     /// A private non-blocking open of stderr's file (pipe, FIFO, terminal).
     NonBlocking(OwnedFd),
-    /// stderr itself: a regular file (writes do not wait for a reader), or a
-    /// socket, written with MSG_DONTWAIT.
-    Direct { socket: bool },
+    /// stderr itself, each write asked not to wait: MSG_DONTWAIT for a
+    /// socket, RWF_NOWAIT for a pipe rinit may not reopen (Linux 6.4+).
+    NoWait(How),
+    /// stderr itself, a regular file: writes do not wait for a reader.
+    File,
+    /// stderr itself where nothing above works (a pipe rinit may not reopen
+    /// before Linux 6.4, a terminal it may not open): checked for room
+    /// before each line, so only the command filling it in that very
+    /// instant could hold a line up.
+    Checked,
     /// stderr is closed.
     Closed,
+}
+
+/// How one write is asked not to wait.
+#[derive(Clone, Copy)]
+enum How {
+    Socket,
+    Pipe,
 }
 
 /// How lines look: `[rinit] message`, or one JSON object a line.
@@ -108,24 +124,35 @@ impl Log {
     }
 
     fn write(&self, bytes: &[u8]) {
-        let fd = match &self.sink {
-            Sink::NonBlocking(fd) => fd.as_fd(),
+        let (fd, how) = match &self.sink {
+            Sink::NonBlocking(fd) => (fd.as_fd(), None),
             // SAFETY: fd 2 stays open for rinit's whole life: rinit never
             // closes it, and a closed stderr is `Sink::Closed`.
-            Sink::Direct { .. } => unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) },
+            Sink::NoWait(how) => (
+                unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) },
+                Some(*how),
+            ),
+            // SAFETY: as above.
+            Sink::File | Sink::Checked => {
+                (unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) }, None)
+            }
             Sink::Closed => return,
         };
-        let socket = matches!(self.sink, Sink::Direct { socket: true });
+        let patience = match self.stuck.get() {
+            true => PollTimeout::ZERO,
+            false => PollTimeout::from(WRITE_PATIENCE_MS),
+        };
+        if matches!(self.sink, Sink::Checked) && !room(fd, patience) {
+            self.stuck.set(true);
+            return;
+        }
         for attempt in 0..2 {
-            match write_once(fd, bytes, socket) {
+            match write_once(fd, bytes, how) {
                 Ok(()) => {
                     self.stuck.set(false);
                     return;
                 }
-                Err(nix::errno::Errno::EAGAIN) if attempt == 0 && !self.stuck.get() => {
-                    let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
-                    let _ = poll(&mut fds, PollTimeout::from(WRITE_PATIENCE_MS));
-                }
+                Err(nix::errno::Errno::EAGAIN) if attempt == 0 && room(fd, patience) => {}
                 Err(_) => break,
             }
         }
@@ -133,14 +160,23 @@ impl Log {
     }
 }
 
-fn write_once(fd: BorrowedFd<'_>, bytes: &[u8], socket: bool) -> nix::Result<()> {
-    let written = if socket {
-        let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+/// Whether `fd` has room for a line within `patience`.
+fn room(fd: BorrowedFd<'_>, patience: PollTimeout) -> bool {
+    let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
+    matches!(poll(&mut fds, patience), Ok(n) if n > 0)
+}
+
+fn write_once(fd: BorrowedFd<'_>, bytes: &[u8], how: Option<How>) -> nix::Result<()> {
+    let raw = fd.as_raw_fd();
+    let written = match how {
         // SAFETY: `bytes` is a live buffer of `bytes.len()` bytes and `fd` is open.
-        unsafe { libc::send(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), flags) }
-    } else {
-        // SAFETY: as above.
-        unsafe { libc::write(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) }
+        None => unsafe { libc::write(raw, bytes.as_ptr().cast(), bytes.len()) },
+        Some(How::Socket) => {
+            let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+            // SAFETY: as above.
+            unsafe { libc::send(raw, bytes.as_ptr().cast(), bytes.len(), flags) }
+        }
+        Some(How::Pipe) => no_wait_write(raw, bytes) as isize,
     };
     match written {
         -1 => Err(nix::errno::Errno::last()),
@@ -148,6 +184,18 @@ fn write_once(fd: BorrowedFd<'_>, bytes: &[u8], socket: bool) -> nix::Result<()>
         // all; anything else that writes part of a line has had its say.
         _ => Ok(()),
     }
+}
+
+/// pwritev2(2) at the current position (-1) with RWF_NOWAIT: EAGAIN where
+/// a plain write would wait. Through syscall(2): musl has no wrapper. The
+/// position goes as two halves (low, high), all ones for -1 on any word size.
+fn no_wait_write(fd: libc::c_int, bytes: &[u8]) -> libc::c_long {
+    let iov = libc::iovec {
+        iov_base: bytes.as_ptr().cast_mut().cast(),
+        iov_len: bytes.len(),
+    };
+    // SAFETY: `iov` describes a live buffer the kernel only reads.
+    unsafe { libc::syscall(libc::SYS_pwritev2, fd, &iov, 1, -1, -1, libc::RWF_NOWAIT) }
 }
 
 impl Sink {
@@ -159,10 +207,11 @@ impl Sink {
             return Sink::Closed;
         };
         let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
-        if kind == SFlag::S_IFREG || kind == SFlag::S_IFSOCK {
-            return Sink::Direct {
-                socket: kind == SFlag::S_IFSOCK,
-            };
+        if kind == SFlag::S_IFREG {
+            return Sink::File;
+        }
+        if kind == SFlag::S_IFSOCK {
+            return Sink::NoWait(How::Socket);
         }
         // Opening /proc/self/fd/2 gives a new open file description of the
         // same pipe or terminal, so O_NONBLOCK there leaves the child's alone.
@@ -171,11 +220,15 @@ impl Sink {
             .write(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
             .open("/proc/self/fd/2");
-        match reopened {
-            Ok(file) => Sink::NonBlocking(file.into()),
-            // No /proc: fall back to stderr itself, still waiting at most a
-            // moment for room before each line (see `write`).
-            _ => Sink::Direct { socket: false },
+        if let Ok(file) = reopened {
+            return Sink::NonBlocking(file.into());
+        }
+        // Refused (a root-owned pipe, rinit another user) or no /proc: a
+        // write of nothing tells whether the kernel takes RWF_NOWAIT here
+        // (pipes since Linux 6.4; never a terminal).
+        match no_wait_write(libc::STDERR_FILENO, &[]) {
+            0 => Sink::NoWait(How::Pipe),
+            _ => Sink::Checked,
         }
     }
 }
