@@ -55,11 +55,15 @@ pub struct Report {
     /// Each word escaped and cut: the process chose them.
     command: Vec<String>,
     pid1: bool,
-    rinit: bool,
+    /// None when /proc would not say (another user's process).
+    rinit: Option<bool>,
+    /// What /proc would not show this user, with why: the verdict then
+    /// says it cannot tell rather than guess.
+    unreadable: Vec<String>,
     /// Only knowable for rinit, which registers itself away from PID 1.
     subreaper: Option<bool>,
     signals: Vec<(Signal, Handling)>,
-    /// "dropped", "forwarded", "handled", "queued" or "terminates".
+    /// "dropped", "forwarded", "handled", "queued", "terminates" or "unknown".
     sigterm: &'static str,
     verdict: Vec<String>,
     below: Vec<(usize, Entry)>,
@@ -88,7 +92,11 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         .collect();
     let argv = procfs::words(&format!("/proc/{pid}/cmdline"));
     let pid1 = status.pid1;
-    let rinit = procfs::same_file(&format!("/proc/{pid}/exe"), "/proc/self/exe");
+    let mut unreadable = Vec::new();
+    let exe = format!("/proc/{pid}/exe");
+    let rinit = procfs::same_file(&exe, "/proc/self/exe")
+        .map_err(|e| unreadable.push(format!("{exe} ({e})")))
+        .ok();
     let all = procfs::processes();
     let below = procfs::tree(pid, &all);
     let zombies = below.iter().filter(|(_, p)| p.state == 'Z').count();
@@ -97,7 +105,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
 
     let mut verdict = Vec::new();
     let mut out_of_reach = Vec::new();
-    let sigterm = if rinit {
+    let sigterm = if rinit == Some(true) {
         let (relays, outside) = relaying(pid, &argv, &all);
         verdict.push(relays);
         if !outside.is_empty() {
@@ -118,7 +126,10 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         let dropped = "so the kernel drops it: `docker stop` will wait out its timeout and then SIGKILL \
                        (exit 137). Run the app under rinit (ENTRYPOINT [\"/sbin/rinit\", \"--\", ...]), or \
                        use the exec form so that the app itself is PID 1 and handles SIGTERM.";
-        let reads = procfs::reads_signal(pid, signal::TERM);
+        let fdinfo = format!("/proc/{pid}/fdinfo");
+        let reads = procfs::reads_signal(pid, signal::TERM)
+            .map_err(|e| unreadable.push(format!("{fdinfo} ({e})")))
+            .unwrap_or_default();
         match (term, pid1) {
             (Handling::Caught, _) => {
                 verdict.push("SIGTERM is caught: the process handles it itself; how it stops is up to its handler.".into());
@@ -131,6 +142,10 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
                     reads.unwrap_or_default()
                 ));
                 "queued"
+            }
+            (Handling::Blocked, _) if !unreadable.is_empty() => {
+                verdict.push(cannot_tell(&unreadable, status.uid));
+                "unknown"
             }
             (Handling::Blocked, true) => {
                 verdict.push(format!(
@@ -162,7 +177,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
             }
         }
     };
-    if !rinit && pid1 && chld == Handling::Default && zombies > 0 {
+    if rinit != Some(true) && pid1 && chld == Handling::Default && zombies > 0 {
         verdict.push(format!(
             "{zombies} zombie process{} below it: as PID 1 it inherits every orphan, but it does not \
              watch SIGCHLD, so nothing reaps them. rinit would.",
@@ -177,7 +192,8 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
             .collect(),
         pid1,
         rinit,
-        subreaper: rinit.then_some(!pid1),
+        unreadable,
+        subreaper: (rinit == Some(true)).then_some(!pid1),
         signals,
         sigterm,
         verdict,
@@ -185,6 +201,23 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         zombies,
         out_of_reach,
     })
+}
+
+/// The verdict when SIGTERM is blocked and /proc would not show whether
+/// the process reads it: what could not be read, and who could read it.
+fn cannot_tell(unreadable: &[String], owner: Option<u32>) -> String {
+    // SAFETY: getuid has no failure modes and touches no memory.
+    let me = unsafe { libc::getuid() };
+    let owner = owner.map_or("its owner".to_owned(), |uid| {
+        format!("its owner (uid {uid})")
+    });
+    format!(
+        "Cannot tell whether SIGTERM reaches it: SIGTERM is blocked and has no handler, and only \
+         /proc shows whether the process reads it (from a signalfd or in sigwait, as rinit, tini, \
+         dumb-init and catatonit do) or the kernel will drop it. As uid {me}, rinit could not read: {}. \
+         Run --inspect as root (`docker exec -u 0 CONTAINER rinit --inspect`) or as {owner}.",
+        unreadable.join(", ")
+    )
 }
 
 /// For rinit: where it relays, from its own command line and environment,
@@ -311,7 +344,10 @@ impl Report {
             self.pid,
             list(self.command.iter().map(|c| Str(c).to_string()).collect())
         );
-        let _ = write!(out, ",\"pid1\":{},\"rinit\":{}", self.pid1, self.rinit);
+        let rinit = self.rinit.map_or("null".into(), |r| r.to_string());
+        let _ = write!(out, ",\"pid1\":{},\"rinit\":{rinit}", self.pid1);
+        let unreadable = self.unreadable.iter().map(|u| Str(u).to_string());
+        let _ = write!(out, ",\"unreadable\":[{}]", list(unreadable.collect()));
         let _ = write!(
             out,
             ",\"subreaper\":{}",

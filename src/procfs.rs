@@ -184,21 +184,22 @@ pub struct Entry {
 /// a signalfd that takes it (its fdinfo lists the signals), or a wait in
 /// sigwait/sigtimedwait (its wchan; that wait unblocks the signals waited
 /// for, so /proc cannot say which, only that it is waiting).
-pub fn reads_signal(pid: i32, sig: Signal) -> Option<&'static str> {
+/// An error when its descriptors cannot be listed (another user's process).
+pub fn reads_signal(pid: i32, sig: Signal) -> std::io::Result<Option<&'static str>> {
     let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
-    let fds = fs::read_dir(format!("/proc/{pid}/fdinfo")).ok()?;
+    let fds = fs::read_dir(format!("/proc/{pid}/fdinfo"))?;
     let by_signalfd = fds.flatten().any(|fd| {
         let info = fs::read(fd.path()).unwrap_or_default();
         signalfd_mask(&info).is_some_and(|m| m & bit != 0)
     });
     if by_signalfd {
-        return Some("reads it from a signalfd");
+        return Ok(Some("reads it from a signalfd"));
     }
     let wchan = fs::read(format!("/proc/{pid}/wchan")).unwrap_or_default();
-    wchan
+    Ok(wchan
         .windows(b"sigtimedwait".len())
         .any(|w| w == b"sigtimedwait")
-        .then_some("is waiting for signals in sigwait or sigtimedwait")
+        .then_some("is waiting for signals in sigwait or sigtimedwait"))
 }
 
 /// The signals a signalfd takes, from its fdinfo's `sigmask:` line.
@@ -216,6 +217,8 @@ pub struct Status {
     pub ignored: u64,
     /// PID 1 of its own namespace (the last pid NSpid lists).
     pub pid1: bool,
+    /// Its real user id.
+    pub uid: Option<u32>,
 }
 
 pub fn status(pid: i32) -> std::io::Result<Status> {
@@ -238,6 +241,10 @@ pub fn parse_status(status: &[u8]) -> Status {
         caught: mask("SigCgt"),
         ignored: mask("SigIgn"),
         pid1: field("NSpid").split_whitespace().last() == Some("1"),
+        uid: field("Uid")
+            .split_whitespace()
+            .next()
+            .and_then(|u| u.parse().ok()),
     }
 }
 
@@ -256,11 +263,11 @@ pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
         .collect()
 }
 
-pub fn same_file(a: &str, b: &str) -> bool {
-    match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
+/// Whether two paths name one file; an error when either cannot be read
+/// (`/proc/PID/exe` of another user's process).
+pub fn same_file(a: &str, b: &str) -> std::io::Result<bool> {
+    let (a, b) = (fs::metadata(a)?, fs::metadata(b)?);
+    Ok(a.dev() == b.dev() && a.ino() == b.ino())
 }
 
 /// Every process /proc shows: pid, parent, state and command line.

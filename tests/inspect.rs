@@ -320,3 +320,47 @@ fn a_json_log_line_stays_valid_json_for_a_huge_command_line() {
     );
     assert_eq!(fields, ["2", "true"]);
 }
+
+#[test]
+fn another_user_is_told_what_it_could_not_read_never_a_guess() {
+    // `docker exec -u 65534 C rinit --inspect` on a root rinit as PID 1: its
+    // exe and fdinfo are not this user's to read.
+    let mut rinit = Rinit::start(Mode::Pid1, &["--", "sleep", "100"]);
+    let pid = rinit.pid().to_string();
+    let as_nobody = |json: bool| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .args([rinit_bin(), "--inspect", &pid]);
+        if json {
+            cmd.arg("--json");
+        }
+        let (status, out, err) = run_with_deadline(cmd);
+        assert_eq!(status, 0, "{err}");
+        out
+    };
+    let text = as_nobody(false);
+    assert!(
+        text.contains("Cannot tell whether SIGTERM reaches it"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("/proc/{pid}/exe (Permission denied")),
+        "{text}"
+    );
+    assert!(text.contains("Run --inspect as root"), "{text}");
+    assert!(
+        !text.contains("drops it") && !text.contains("SIGKILL"),
+        "{text}"
+    );
+    let fields = json_fields(
+        &as_nobody(true),
+        &["d['sigterm']", "d['rinit']", "len(d['unreadable'])"],
+    );
+    assert_eq!(fields, ["\"unknown\"", "null", "2"]);
+    // Root reads it all, and knows.
+    let fields = json_fields(
+        &inspect(&[&pid, "--json"]),
+        &["d['sigterm']", "d['rinit']", "d['unreadable']"],
+    );
+    assert_eq!(fields, ["\"forwarded\"", "true", "[]"]);
+}
