@@ -24,7 +24,17 @@ use std::time::{Duration, Instant};
 pub fn rinit_bin() -> &'static str {
     static BIN: OnceLock<String> = OnceLock::new();
     BIN.get_or_init(|| match std::env::var("RINIT_TEST_BINARY") {
-        Ok(path) if !path.is_empty() => path,
+        // Named `rinit` whatever its file is called (the shipped one is
+        // rinit-VERSION-ARCH-linux-musl): the name picks the personality,
+        // and tests find rinit by its command name.
+        Ok(path) if !path.is_empty() => {
+            let dir = std::env::temp_dir().join(format!("rinit-under-test-{}", std::process::id()));
+            let _ = fs::create_dir_all(&dir);
+            let link = dir.join("rinit");
+            let _ = fs::remove_file(&link);
+            std::os::unix::fs::symlink(fs::canonicalize(&path).unwrap(), &link).unwrap();
+            link.to_str().unwrap().to_owned()
+        }
         _ => env!("CARGO_BIN_EXE_rinit").to_owned(),
     })
 }
