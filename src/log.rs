@@ -107,6 +107,14 @@ impl Log {
         }
     }
 
+    /// The descriptor of rinit's own open of stderr, if it has one.
+    pub fn own_fd(&self) -> Option<std::os::fd::RawFd> {
+        match &self.sink {
+            Sink::NonBlocking(fd) => Some(fd.as_raw_fd()),
+            _ => None,
+        }
+    }
+
     pub fn enabled(&self, level: Level) -> bool {
         level <= self.level
     }

@@ -2,7 +2,8 @@
 //!
 //! Its life: read the options; block every relayable signal (before the
 //! child exists, so none is lost); become child subreaper unless PID 1;
-//! start the command in its own process group; relay signals and reap
+//! start the command in its own process group, then let go of the
+//! descriptors that were the command's to keep; relay signals and reap
 //! children until the command exits; drain what it left behind (SIGTERM,
 //! a grace period, SIGKILL); exit with the command's status.
 
@@ -22,6 +23,7 @@
 // handlers, and the child must get exactly what rinit was given instead.
 #![cfg_attr(not(test), no_main)]
 
+mod descriptors;
 mod drain;
 mod duration;
 mod escape;
@@ -187,6 +189,13 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
     };
     info!(log, event: &event, "started '{shown}' as pid {child}");
     leave_start_directory();
+    let own: Vec<_> = [Some(signals.raw_fd()), log.own_fd()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if let Err(e) = descriptors::close_inherited(&own) {
+        warning!(log, "cannot close the descriptors rinit was handed: {e}");
+    }
     // The command leads its own process group: its pid is the group's id.
     let group = (!settings.shared_group).then_some(child);
     let relay = Relay {

@@ -75,6 +75,11 @@ impl Signals {
         })
     }
 
+    /// The signalfd, which rinit keeps when it lets go of what it inherited.
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
+    }
+
     /// Waits for signals: forever when `timeout` is None, so an idle rinit
     /// never wakes up. Yields what arrived, possibly nothing on timeout.
     pub fn wait<'b>(
