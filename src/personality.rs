@@ -32,7 +32,10 @@ pub enum Personality {
         docker: bool,
     },
     DumbInit,
-    Catatonit,
+    /// catatonit, and podman's `--init`, which runs it as /run/podman-init.
+    Catatonit {
+        podman: bool,
+    },
 }
 
 impl Personality {
@@ -45,7 +48,8 @@ impl Personality {
             Some("tini") | Some("tini-static") => Personality::Tini { docker: false },
             Some("docker-init") => Personality::Tini { docker: true },
             Some("dumb-init") => Personality::DumbInit,
-            Some("catatonit") => Personality::Catatonit,
+            Some("catatonit") => Personality::Catatonit { podman: false },
+            Some("podman-init") => Personality::Catatonit { podman: true },
             _ => Personality::Rinit,
         }
     }
@@ -57,7 +61,8 @@ impl Personality {
             Personality::Tini { docker: false } => "tini",
             Personality::Tini { docker: true } => "docker-init",
             Personality::DumbInit => "dumb-init",
-            Personality::Catatonit => "catatonit",
+            Personality::Catatonit { podman: false } => "catatonit",
+            Personality::Catatonit { podman: true } => "podman-init",
         }
     }
 
@@ -136,7 +141,14 @@ mod tests {
         );
         assert_eq!(of("/sbin/docker-init"), Personality::Tini { docker: true });
         assert_eq!(of("dumb-init"), Personality::DumbInit);
-        assert_eq!(of("/usr/libexec/podman/catatonit"), Personality::Catatonit);
+        assert_eq!(
+            of("/usr/libexec/podman/catatonit"),
+            Personality::Catatonit { podman: false }
+        );
+        assert_eq!(
+            of("/run/podman-init"),
+            Personality::Catatonit { podman: true }
+        );
         assert_eq!(of("/sbin/rinit"), Personality::Rinit);
         assert_eq!(of("/sbin/init"), Personality::Rinit);
         assert_eq!(Personality::from_argv0(None), Personality::Rinit);

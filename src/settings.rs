@@ -498,7 +498,7 @@ mod tests {
                 .single_child
         );
         assert!(
-            resolve_as(Personality::Catatonit, "x", &[])
+            resolve_as(Personality::Catatonit { podman: false }, "x", &[])
                 .unwrap()
                 .single_child
         );
@@ -537,7 +537,7 @@ mod tests {
         assert_eq!(leftovers(Personality::Rinit, "x", &[]), Leftovers::Drain);
         assert_eq!(leftovers(tini, "x", &[]), Leftovers::Leave);
         assert_eq!(
-            leftovers(Personality::Catatonit, "x", &[]),
+            leftovers(Personality::Catatonit { podman: false }, "x", &[]),
             Leftovers::Leave
         );
         assert_eq!(
@@ -725,7 +725,7 @@ mod fuzz {
             Personality::Rinit,
             Personality::Tini { docker: true },
             Personality::DumbInit,
-            Personality::Catatonit,
+            Personality::Catatonit { podman: false },
         ];
         let mut rng = Rng(0x5EED_1234_ABCD_0001);
         let (mut ran, mut refused) = (0, 0);

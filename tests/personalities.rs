@@ -10,7 +10,14 @@ use common::{
     assert_reaches, command_as, rinit_as, run_with_deadline, Mode, Rinit, MODES, TESTKIT,
 };
 
-const NAMES: [&str; 5] = ["rinit", "tini", "docker-init", "dumb-init", "catatonit"];
+const NAMES: [&str; 6] = [
+    "rinit",
+    "tini",
+    "docker-init",
+    "dumb-init",
+    "catatonit",
+    "podman-init",
+];
 
 fn run_as(name: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::new(rinit_as(name));
@@ -21,7 +28,7 @@ fn run_as(name: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stri
 
 #[test]
 fn tini_docker_init_and_catatonit_signal_the_child_alone_unless_g() {
-    for name in ["tini", "docker-init", "catatonit"] {
+    for name in ["tini", "docker-init", "catatonit", "podman-init"] {
         for mode in MODES {
             let mut rinit = Rinit::start_as(name, mode, &["--", TESTKIT, "record", "--fork"]);
             assert_reaches(&mut rinit, false);
@@ -116,6 +123,7 @@ fn exec_failures_exit_as_each_peer_does() {
         ("docker-init", 127, 126),
         ("dumb-init", 2, 2),
         ("catatonit", 127, 126),
+        ("podman-init", 127, 126),
     ];
     for (name, not_found, denied) in cases {
         let (status, _, err) = run_as(name, &["--", "/no/such/program"], &[]);
@@ -384,5 +392,42 @@ fn rinit_s_fixes_hold_under_every_name() {
         let rinit = Rinit::start_as(name, Mode::Subreaper, &["--", TESTKIT, "orphans", "20"]);
         assert_eq!(rinit.expect_out("misparented"), "misparented 0", "{name}");
         assert_eq!(rinit.expect_out("zombies"), "zombies 0", "{name}");
+    }
+}
+
+/// podman's own signal test (test/system/130-kill.bats): a shell traps
+/// these, each is sent to the container's init, then the shell is told to
+/// stop and prints DONE.
+const PODMAN_SIGNALS: [i32; 21] = [
+    1, 2, 3, 4, 5, 6, 8, 10, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 26, 64,
+];
+
+#[test]
+fn as_podman_init_the_command_alone_gets_signals_and_podman_s_signal_test_finishes() {
+    for mode in MODES {
+        let stop =
+            std::env::temp_dir().join(format!("rinit-podman-stop-{}-{mode:?}", std::process::id()));
+        let _ = std::fs::remove_file(&stop);
+        let traps: String = PODMAN_SIGNALS
+            .iter()
+            .map(|n| format!("trap 'echo got: {n}' {n}; "))
+            .collect();
+        // SIGTSTP to the shell's whole group would stop its foreground sleep,
+        // and the container with it: podman-init, as catatonit, signals the
+        // shell alone.
+        let script = format!(
+            "{traps}echo READY; while ! test -e {stop}; do sleep 0.1; done; echo DONE",
+            stop = stop.display()
+        );
+        let mut rinit = Rinit::start_as("podman-init", mode, &["--", "sh", "-c", &script]);
+        rinit.expect_out("READY");
+        for n in PODMAN_SIGNALS {
+            rinit.signal(n);
+            rinit.expect_out(&format!("got: {n}"));
+        }
+        std::fs::write(&stop, "").unwrap();
+        rinit.expect_out("DONE");
+        assert_eq!(rinit.exit_code(), 0, "{mode:?}");
+        let _ = std::fs::remove_file(&stop);
     }
 }

@@ -345,13 +345,14 @@ fn as_pid_1_every_name_drains_what_the_command_left() {
 #[test]
 fn away_from_pid_1_each_name_does_what_its_peer_does_with_leftovers() {
     // (name, options, SIGTERM logged, still running after rinit exited)
-    let cases: [(&str, &[&str], &str, bool); 9] = [
+    let cases: [(&str, &[&str], &str, bool); 10] = [
         ("rinit", &[], "TERM\n", false),
         ("rinit", &["-c"], "TERM\n", false),
         ("tini", &[], "", true),
         ("tini-static", &["-g"], "", true),
         ("docker-init", &[], "", true),
         ("catatonit", &[], "", true),
+        ("podman-init", &[], "", true),
         // dumb-init: SIGTERM to the command's group, and exit at once.
         ("dumb-init", &[], "TERM\n", true),
         ("dumb-init", &["-c"], "", true),

@@ -59,13 +59,14 @@ pub enum Mode {
 pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Subreaper];
 
 /// Every name rinit answers to, its own first.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "rinit",
     "tini",
     "tini-static",
     "docker-init",
     "dumb-init",
     "catatonit",
+    "podman-init",
 ];
 
 /// Lines a reader thread collected from one stream.
