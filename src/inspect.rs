@@ -106,7 +106,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
     let mut verdict = Vec::new();
     let mut out_of_reach = Vec::new();
     let sigterm = if rinit == Some(true) {
-        let (relays, outside) = relaying(pid, &argv, &all);
+        let (relays, outside, pausing) = relaying(pid, &argv, &all);
         verdict.push(relays);
         if !outside.is_empty() {
             let named: Vec<String> = outside
@@ -121,7 +121,10 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
             ));
         }
         out_of_reach = outside;
-        "forwarded"
+        match pausing {
+            true => "handled",
+            false => "forwarded",
+        }
     } else {
         let dropped = "so the kernel drops it: `docker stop` will wait out its timeout and then SIGKILL \
                        (exit 137). Run the app under rinit (ENTRYPOINT [\"/sbin/rinit\", \"--\", ...]), or \
@@ -221,8 +224,8 @@ fn cannot_tell(unreadable: &[String], owner: Option<u32>) -> String {
 }
 
 /// For rinit: where it relays, from its own command line and environment,
-/// and which processes below it that misses.
-fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>) {
+/// which processes below it that misses, and whether it is pausing (`-P`).
+fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, bool) {
     let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
@@ -243,6 +246,19 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>) 
         .ok(),
         _ => None,
     };
+    let as_name = match personality {
+        Personality::Rinit => String::new(),
+        other => format!(" (as {})", other.name()),
+    };
+    if let Some(s) = settings.as_ref().filter(|s| s.pause) {
+        let stops: Vec<String> = s.stop_signals.iter().map(ToString::to_string).collect();
+        let pausing = format!(
+            "This is rinit{as_name} pausing (-P), a pod's infra process: it runs no command, holds \
+             the namespace, reaps every zombie, and exits 0 on {}.",
+            stops.join(" or ")
+        );
+        return (pausing, Vec::new(), true);
+    }
     let child = all.iter().find(|p| p.ppid == pid);
     let single = settings.as_ref().is_some_and(|s| s.single_child);
     let signal_all = settings.as_ref().is_some_and(|s| s.signal_all);
@@ -273,10 +289,9 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>) 
         None => ("to its command, which has exited".into(), Vec::new()),
     };
     let relays = format!(
-        "This is rinit{}: it relays SIGTERM and every other signal {target}, and reaps every zombie.",
-        if personality == Personality::Rinit { String::new() } else { format!(" (as {})", personality.name()) }
+        "This is rinit{as_name}: it relays SIGTERM and every other signal {target}, and reaps every zombie."
     );
-    (relays, outside)
+    (relays, outside, false)
 }
 
 impl Report {

@@ -32,6 +32,7 @@ mod inspect;
 mod json;
 mod log;
 mod options;
+mod pause;
 mod personality;
 mod procfs;
 mod reach;
@@ -91,7 +92,7 @@ fn start(args: Vec<OsString>) -> ! {
                 Settings::resolve(flags, personality, |k| std::env::var_os(k)).map(Some)
             }
             Request::Help => print_and_exit(options::HELP),
-            Request::Version => print_and_exit(concat!("rinit ", env!("CARGO_PKG_VERSION"), "\n")),
+            Request::Version => print_version(),
             Request::License => print_and_exit(include_str!("../LICENSE")),
             Request::Inspect { pid, json } => match inspect::inspect(pid) {
                 Ok(report) => print_and_exit(&if json { report.json() } else { report.text() }),
@@ -160,6 +161,10 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
             );
         }
     }
+    if settings.pause {
+        let_go(&signals, log);
+        return pause::run(log, &signals, settings);
+    }
     let mut command = Command::new(&settings.command);
     let shown = command.display();
     let session = if settings.setsid {
@@ -188,14 +193,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         ..Event::named("started")
     };
     info!(log, event: &event, "started '{shown}' as pid {child}");
-    leave_start_directory();
-    let own: Vec<_> = [Some(signals.raw_fd()), log.own_fd()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if let Err(e) = descriptors::close_inherited(&own) {
-        warning!(log, "cannot close the descriptors rinit was handed: {e}");
-    }
+    let_go(&signals, log);
     // The command leads its own process group: its pid is the group's id.
     let group = (!settings.shared_group).then_some(child);
     let relay = Relay {
@@ -220,12 +218,20 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
     settings.exit_status(drain.run(exit).status())
 }
 
-/// An init lives as long as the container: it must not keep busy the
-/// directory it was started in, which the command may need to unmount or
-/// remove. The command keeps it as its own working directory.
-fn leave_start_directory() {
+/// An init lives as long as the container: it must not keep busy what it
+/// was handed for the command. It leaves the directory it was started in,
+/// which the command may need to unmount or remove (the command keeps it as
+/// its own working directory), and the descriptors beyond 0-2.
+fn let_go(signals: &Signals, log: &Log) {
     // Nothing depends on rinit's own directory: it only opens absolute paths.
     let _ = std::env::set_current_dir("/");
+    let own: Vec<_> = [Some(signals.raw_fd()), log.own_fd()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if let Err(e) = descriptors::close_inherited(&own) {
+        warning!(log, "cannot close the descriptors rinit was handed: {e}");
+    }
 }
 
 /// The log format for lines before the options are understood (a usage
@@ -238,6 +244,24 @@ fn early_format(args: &[OsString]) -> log::Format {
         Some(f) if f == "json" => log::Format::Json,
         _ => log::Format::Text,
     }
+}
+
+/// `--version`: on stdout one line in tini's format, which dockerd parses
+/// for `docker info` from `<init-path> --version` (moby's parseInitVersion;
+/// catatonit does the same), and which says it is rinit and its version;
+/// on stderr, which dockerd does not read, the same in plain words.
+fn print_version() -> ! {
+    let _ = io::stdout()
+        .write_all(concat!("tini version ", env!("CARGO_PKG_VERSION"), "_rinit\n").as_bytes());
+    let _ = io::stderr().write_all(
+        concat!(
+            "rinit ",
+            env!("CARGO_PKG_VERSION"),
+            " (the line in tini's format is for dockerd's docker info)\n"
+        )
+        .as_bytes(),
+    );
+    exit(0)
 }
 
 /// Help, version and license go to stdout; a closed stdout is no reason to fail.

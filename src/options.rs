@@ -37,6 +37,8 @@ pub struct Flags {
     pub zero_codes: Vec<OsString>,
     /// `--log-format text|json`.
     pub log_format: Option<OsString>,
+    /// `-P`: no command; hold the namespaces and reap (a pod's infra).
+    pub pause: bool,
     pub command: Vec<OsString>,
 }
 
@@ -77,10 +79,11 @@ enum Opt {
     Inspect,
     Json,
     LogFormat,
+    Pause,
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 20] = [
+const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 21] = [
     (Some(b'v'), Some("verbose"), Opt::Verbose, false),
     (Some(b'c'), Some("single-child"), Opt::SingleChild, false),
     (Some(b'a'), Some("signal-all"), Opt::SignalAll, false),
@@ -102,6 +105,8 @@ const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 20] = [
     (None, Some("inspect"), Opt::Inspect, false),
     (None, Some("json"), Opt::Json, false),
     (None, Some("log-format"), Opt::LogFormat, true),
+    // catatonit's pause mode (podman pods, a Kubernetes pause image).
+    (Some(b'P'), Some("pause"), Opt::Pause, false),
 ];
 
 /// Splits rinit's arguments (without argv[0]) into flags and the command.
@@ -143,6 +148,7 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::Version => return Ok(Request::Version),
                 Opt::License => return Ok(Request::License),
                 Opt::LogFormat => flags.log_format = Some(value()),
+                Opt::Pause => flags.pause = true,
                 Opt::Json => json = true,
                 Opt::Inspect => {
                     // An optional PID follows; PID 1 by default.
@@ -166,10 +172,11 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
         (None, true) => return Err(UsageError("--json goes with --inspect".into())),
         (None, false) => {}
     }
-    if flags.command.is_empty() {
-        return Err(UsageError("no command to run".into()));
+    match (flags.pause, flags.command.is_empty()) {
+        (true, false) => Err(UsageError("-P (pause) runs no command".into())),
+        (false, true) => Err(UsageError("no command to run".into())),
+        _ => Ok(Request::Run(flags)),
     }
-    Ok(Request::Run(flags))
 }
 
 /// The `--log-format` given among the options, even when another of them
@@ -267,6 +274,7 @@ Runs COMMAND in its own process group, relays every signal to that group,
 reaps every zombie and exits with COMMAND's status (128+N if signal N killed it).
 
 Usage: rinit [OPTIONS] [--] COMMAND [ARG...]
+       rinit -P [OPTIONS]
 
 Options (they end at '--' or at the first word that is not one):
   -v, --verbose            say more: -v each signal and lifecycle event,
@@ -292,7 +300,10 @@ Options (they end at '--' or at the first word that is not one):
   -e CODE                  exit 0 when COMMAND exits with CODE; repeatable
   -w                       warn about every reaped process but COMMAND
   -s                       accepted for tini; rinit is always a subreaper
-        --log-format FORMAT  text (the default) or json: one JSON object a line
+  -P, --pause              run no command: hold the PID namespace and reap
+                           every zombie until a stop signal, then exit 0
+                           (a podman pod's infra, a Kubernetes pause image)
+      --log-format FORMAT  text (the default) or json: one JSON object a line
       --inspect [PID]      say how process PID (default 1) handles signals,
                            whether `docker stop` will reach it, and its zombies
       --json               with --inspect: the same as one JSON document
@@ -305,15 +316,16 @@ Environment (options win over it):
   RINIT_SINGLE_CHILD=1     as -c
   RINIT_SIGNAL_ALL=1       as -a
   RINIT_REWRITE=FROM:TO,...  as -r
-    RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
+  RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
+  RINIT_STOP_SIGNALS=LIST  as --stop-signals
   RINIT_LOG_FORMAT=json    as --log-format
   TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, TINI_SUBREAPER,
   DUMB_INIT_DEBUG, DUMB_INIT_SETSID   as tini and dumb-init read them
 
 TIME is 500ms, 5s, 2m or plain seconds.
 
-Invoked as tini, docker-init, dumb-init or catatonit, rinit takes that
-init's defaults. Exit status: COMMAND's; 126 when it cannot be run, 127 when
+Invoked as tini, tini-static, docker-init, dumb-init, catatonit or
+podman-init, rinit takes that init's defaults. Exit status: COMMAND's; 126 when it cannot be run, 127 when
 it is not found, 2 for a usage error.
 ";
 
@@ -391,6 +403,12 @@ mod tests {
         assert!(error("-r").contains("'-r' needs a value"));
         assert!(error("--grace").contains("'--grace' needs a value"));
         assert!(error("--verbose=2 true").contains("takes no value"));
+    }
+
+    #[test]
+    fn pause_takes_no_command() {
+        assert!(flags("-P").pause && flags("--pause -v").command.is_empty());
+        assert!(error("-P sleep 1").contains("-P (pause) runs no command"));
     }
 
     #[test]

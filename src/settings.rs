@@ -52,6 +52,8 @@ pub struct Settings {
     /// Exit codes of the command that rinit reports as 0.
     pub zero_codes: Vec<i32>,
     pub log_format: Format,
+    /// `-P`: run no command, hold the namespace and reap until a stop signal.
+    pub pause: bool,
     pub command: Vec<OsString>,
 }
 
@@ -224,6 +226,7 @@ impl Settings {
             parent_death,
             warn_reaped: flags.warn_reaped,
             zero_codes,
+            pause: flags.pause,
             command: flags.command,
         })
     }
@@ -637,6 +640,8 @@ mod fuzz {
         "-e256",
         "-pKILL",
         "-rTERM:INT",
+        "-P",
+        "--pause",
     ];
     const VALUES: &[&str] = &[
         "TERM",
@@ -753,6 +758,11 @@ mod fuzz {
                         "case {case}: {args:?} {env:?}: {:?}",
                         e.0
                     );
+                }
+                // -P runs no command, and only -P.
+                Ok(Some(settings)) if settings.pause => {
+                    ran += 1;
+                    assert!(settings.command.is_empty(), "case {case}: {args:?}");
                 }
                 Ok(Some(settings)) => {
                     ran += 1;

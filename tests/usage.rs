@@ -78,10 +78,67 @@ fn help_and_version_go_to_stdout_and_exit_0() {
         assert!(out.contains("Usage: rinit") && out.contains("--rewrite") && err.is_empty());
     }
     for flag in ["-V", "--version"] {
-        let (status, out, _) = run_plain(&[flag]);
+        let (status, out, err) = run_plain(&[flag]);
         assert_eq!(status, 0);
-        assert_eq!(out, format!("rinit {}\n", env!("CARGO_PKG_VERSION")));
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(out, format!("tini version {version}_rinit\n"));
+        assert!(err.starts_with(&format!("rinit {version} (")), "{err}");
     }
+}
+
+/// What dockerd makes of `<init-path> --version` for `docker info`, as
+/// moby's parseInitVersion reads it: Docker 20.10 (the commit, or else
+/// "v" and the version), and newer daemons (the version and the commit).
+fn docker_reads(stdout: &str) -> (Result<String, ()>, Result<(String, String), ()>) {
+    let parts: Vec<&str> = stdout.trim().split(" - ").collect();
+    let commit = parts
+        .get(1)
+        .map(|git| git.trim().split('.').collect::<Vec<_>>())
+        .filter(|p| p.len() == 2 && p[0] == "git")
+        .map_or(String::new(), |p| p[1].to_owned());
+    let version = parts[0]
+        .trim()
+        .strip_prefix("tini version ")
+        .unwrap_or_default()
+        .to_owned();
+    let old = match (&commit, &version) {
+        (c, _) if !c.is_empty() => Ok(c.clone()),
+        (_, v) if !v.is_empty() => Ok(format!("v{v}")),
+        _ => Err(()),
+    };
+    let new = match version.is_empty() && commit.is_empty() {
+        true => Err(()),
+        false => Ok((version, commit)),
+    };
+    (old, new)
+}
+
+#[test]
+fn dockerd_reads_the_version_under_every_name_it_runs_an_init_by() {
+    let version = env!("CARGO_PKG_VERSION");
+    for name in ["rinit", "tini", "docker-init", "catatonit", "podman-init"] {
+        let mut cmd = std::process::Command::new(common::rinit_as(name));
+        cmd.arg("--version");
+        let (status, out, _) = common::run_with_deadline(cmd);
+        assert_eq!(status, 0);
+        let (old, new) = docker_reads(&out);
+        assert_eq!(old, Ok(format!("v{version}_rinit")), "{name}");
+        assert_eq!(
+            new,
+            Ok((format!("{version}_rinit"), String::new())),
+            "{name}"
+        );
+    }
+    // What tini and catatonit print reads the same way.
+    assert_eq!(
+        docker_reads("tini version 0.19.0 - git.de40ad0\n").0,
+        Ok("de40ad0".into())
+    );
+    assert_eq!(
+        docker_reads("tini version 0.1.7_catatonit\n").0,
+        Ok("v0.1.7_catatonit".into())
+    );
+    assert_eq!(docker_reads("rinit 0.1.0\n").0, Err(()));
 }
 
 #[test]

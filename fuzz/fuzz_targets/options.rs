@@ -57,6 +57,8 @@ fuzz_target!(|data: &[u8]| {
             "{:?}",
             e.0
         ),
+        // -P runs no command, and only -P.
+        Ok(Some(settings)) if settings.pause => assert!(settings.command.is_empty()),
         Ok(Some(settings)) => {
             let tail = &args[args.len() - settings.command.len()..];
             assert!(!settings.command.is_empty() && tail == settings.command.as_slice());

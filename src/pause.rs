@@ -1,0 +1,51 @@
+//! `-P`: run no command. A pod's first process (podman's infra container,
+//! Kubernetes' pause container with `shareProcessNamespace`) only has to
+//! hold the namespaces and be the PID 1 that reaps the zombies of every
+//! container sharing them: it waits for signals with no timeout (no idle
+//! wake-up), reaps on SIGCHLD, exits 0 on a stop signal (`--stop-signals`,
+//! TERM and INT by default, as catatonit's `-P` and the pause binary do),
+//! and ignores every other signal: there is no command to relay them to.
+
+use nix::unistd::Pid;
+
+use crate::event::Event;
+use crate::log::{info, warning, Log};
+use crate::reap;
+use crate::settings::Settings;
+use crate::signal;
+use crate::signals::{self, Signals};
+
+/// Pauses until a stop signal; the exit status.
+pub fn run(log: &Log, signals: &Signals, settings: &Settings) -> i32 {
+    info!(
+        log, event: &Event::named("pause"),
+        "pausing (-P): no command; reaping every zombie until {}",
+        settings.stop_signals.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ")
+    );
+    // No process is the command: every reaped one is an orphan.
+    let nobody = Pid::from_raw(0);
+    let mut batch = signals::batch();
+    loop {
+        let received = match signals.wait(None, &mut batch) {
+            Ok(received) => received,
+            Err(e) => {
+                warning!(log, "cannot read signals any more ({e}): exiting");
+                return 1;
+            }
+        };
+        let mut reap = false;
+        for r in received {
+            if r.signal == signal::CHLD {
+                reap = true;
+            } else if settings.stop_signals.contains(&r.signal) {
+                info!(log, event: &Event { signal: Some(r.signal), ..Event::named("pause") }, "{}: pause over", r.signal);
+                return 0;
+            } else {
+                info!(log, event: &Event { signal: Some(r.signal), ..Event::named("signal") }, "{}: ignored while pausing", r.signal);
+            }
+        }
+        if reap {
+            reap::pass(log, nobody, settings.warn_reaped);
+        }
+    }
+}
