@@ -46,6 +46,12 @@ check "arm64 binary: static, aarch64, stripped" bash -c "file -L '$arm' | grep -
 size=$(stat -c %s "$x86")
 say "x86_64 binary: $size bytes"
 check "x86_64 binary is at most 600 kB" [ "$size" -le 600000 ]
+# The tiny x86_64 build (dist/nightly's toolchain) twice, from the same
+# tree into another target directory: the same bytes.
+tiny_again() {
+  cmp -s "$(bash dist/tiny x86_64-unknown-linux-musl "$work/tiny-again")" "$x86"
+}
+check "x86_64 binary: a second build is byte-identical" tiny_again
 
 # --- lean: memory and idle wake-ups against tini-static -------------------------
 # Both sit idle as PID 1 of a namespace for 2 s; VmRSS and voluntary context

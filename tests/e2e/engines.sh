@@ -128,12 +128,16 @@ docker_stop() { docker_ stop "$1" >/dev/null; } # its default: 10 s, then SIGKIL
 docker_status() { docker_ wait "$1"; }
 docker_logs() { docker_ logs "$1" 2>&1; }
 
+# podman's default RLIMIT_NOFILE cannot be set here: every container, a
+# pod's infra one too (`pod create` takes no --ulimit), gets these instead.
 podman_() {
-  podman --root "$work/podman/root" --runroot "$work/podman/run" --runtime runc \
+  CONTAINERS_CONF=$work/podman/containers.conf \
+    podman --root "$work/podman/root" --runroot "$work/podman/run" --runtime runc \
     --cgroup-manager cgroupfs --events-backend file "$@"
 }
 podman_start() {
   mkdir -p "$work/podman"
+  printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >"$work/podman/containers.conf"
   podman_ info >"$work/podman-info.log" 2>&1 || { why="podman cannot run here: $(tail -n 1 "$work/podman-info.log")"; return 1; }
   [ -s "$work/image.tar" ] || podman_ import -q -c "ENV $path_env" -c "WORKDIR /app" "$work/rootfs.tar" "$image" >/dev/null
   [ -s "$work/image.tar" ] && podman_ load -q -i "$work/image.tar" >/dev/null
@@ -322,6 +326,120 @@ run_engine() {
   fi
 }
 
+# --- the engines' init slots ------------------------------------------------------------
+# zombies_in PID: how many zombies share the PID namespace of process PID
+# ("unknown" when that process is not there).
+zombies_in() {
+  local ns n=0 p
+  ns=$(readlink "/proc/$1/ns/pid") || { echo unknown; return; }
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+    awk '$1 == "State:" && $2 == "Z" {found=1} END {exit !found}' "$p/status" 2>/dev/null && n=$((n + 1))
+  done
+  echo "$n"
+}
+# same_pid_ns PID PID: both processes are there and share a PID namespace.
+same_pid_ns() {
+  local a b
+  a=$(readlink "/proc/$1/ns/pid") && b=$(readlink "/proc/$2/ns/pid") && [ "$a" = "$b" ]
+}
+# An app that leaves an orphan in the shared PID namespace: the subshell
+# exits at once, its sleep is adopted by the namespace's PID 1 and exits.
+orphaning_app="(sleep 0.5 &); sleep 60"
+
+# podman 5 runs init_path (symlinks resolved) as '/<its name> -P', the infra
+# container of every pod; podman 4.3 runs the same when asked for it.
+podman_slots() {
+  # A failure here is counted by the checks below, not fatal to the suite.
+  podman_ pod create --name rinit-pod --share pid,ipc,uts --infra-image "$podman_image" \
+    --infra-command '/sbin/rinit -P' >/dev/null || true
+  podman_ pod start rinit-pod >/dev/null || true
+  local infra infra_pid t0 t1
+  infra=$(podman_ pod inspect -f '{{.InfraContainerID}}' rinit-pod || true)
+  podman_ run -d --pod rinit-pod --name rinit-pod-app \
+    -v /usr:/usr:ro "$podman_image" /bin/sh -c "$orphaning_app" >/dev/null || true
+  sleep 1.5
+  infra_pid=$(podman_ inspect -f '{{.State.Pid}}' "$infra" || echo 0)
+  check "podman pod: the infra container runs /sbin/rinit -P" \
+    bash -c "[ '$(podman_ inspect -f '{{.State.Status}}' "$infra")' = running ] && tr '\\0' ' ' </proc/$infra_pid/cmdline | grep -q '^/sbin/rinit -P'"
+  check "podman pod: the app shares the infra's PID namespace" \
+    same_pid_ns "$(podman_pid rinit-pod-app || echo 0)" "$infra_pid"
+  check "podman pod: the app's orphan was reaped by the infra container" [ "$(zombies_in "$infra_pid")" = 0 ]
+  t0=$(date +%s.%N)
+  podman_ pod stop -t 10 rinit-pod >/dev/null || true
+  t1=$(date +%s.%N)
+  stop=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  code=$(podman_ inspect -f '{{.State.ExitCode}}' "$infra" || echo -)
+  row podman "pod: infra \`/sbin/rinit -P\`, an app sharing its PID namespace, \`podman pod stop\`" "infra exit $code"
+  check "podman pod: the infra container exits 0 on the stop" [ "$code" = 0 ]
+  check "podman pod: the pod stops at once ($stop s)" fast 2
+  podman_ pod rm -f rinit-pod >/dev/null || true
+
+  # podman's own signal test (test/system/130-kill.bats) under --init:
+  # each signal by number, then by name, reaches the trapping shell, which
+  # still finishes (a SIGTSTP to its whole group would freeze it).
+  local numbers="1 2 3 4 5 6 8 10 12 13 14 15 16 20 21 22 23 24 25 26 64"
+  local names="HUP INT QUIT ILL TRAP ABRT FPE USR1 USR2 PIPE ALRM TERM STKFLT TSTP TTIN TTOU URG XCPU XFSZ VTALRM RTMAX"
+  local traps="" n
+  for n in $numbers; do traps="$traps trap 'echo got: $n' $n;"; done
+  podman_ run -d --name rinit-kill --init --init-path "$rinit" -v /usr:/usr:ro "$podman_image" \
+    /bin/sh -c "$traps echo READY; while ! test -e /tmp/stop; do sleep 0.1; done; echo DONE" >/dev/null || true
+  wait_logs() { # wait_logs TEXT COUNT: TEXT appears COUNT times in the logs
+    for _ in $(seq 100); do [ "$(podman_ logs rinit-kill 2>&1 | grep -cx "$1")" -ge "$2" ] && return 0; sleep 0.05; done
+    return 1
+  }
+  local lost="" name
+  wait_logs READY 1 || lost="READY"
+  for n in $numbers; do
+    podman_ kill -s "$n" rinit-kill >/dev/null || true
+    wait_logs "got: $n" 1 || lost="$lost $n"
+  done
+  set -- $numbers
+  for name in $names; do
+    podman_ kill -s "$name" rinit-kill >/dev/null || true
+    wait_logs "got: $1" 2 || lost="$lost $name"
+    shift
+  done
+  podman_ exec rinit-kill /usr/bin/touch /tmp/stop || true
+  wait_logs DONE 1 || lost="$lost DONE"
+  # A frozen container would never end by itself.
+  [ -z "$lost" ] || podman_ kill -s KILL rinit-kill >/dev/null 2>&1 || true
+  code=$(podman_ wait rinit-kill || echo -)
+  stop=-
+  row podman "\`podman run --init --init-path rinit\`: podman's signal test, 21 signals by number and by name" "${lost:-every signal seen, DONE}"
+  check "podman --init: every signal reached the shell and it finished (missing:${lost:- none})" [ -z "$lost" ]
+  check "podman --init: exit 0" [ "$code" = 0 ]
+}
+
+# The Kubernetes pause slot, as the kubelet uses it through containerd: a
+# sandbox container running `/sbin/rinit -P`, an app joined to its PID
+# namespace (shareProcessNamespace: true), SIGTERM to the sandbox.
+containerd_slots() {
+  containerd_run rinit-sandbox -- /sbin/rinit -P || true
+  local sandbox_pid
+  sandbox_pid=$(containerd_pid rinit-sandbox || echo 0)
+  ctr_ run --rm --with-ns "pid:/proc/$sandbox_pid/ns/pid" \
+    --mount "type=bind,src=/usr,dst=/usr,options=rbind:ro" \
+    "$ctr_image" rinit-sandbox-app /bin/sh -c "$orphaning_app" </dev/null >/dev/null 2>&1 &
+  local app_ctr=$!
+  sleep 1.5
+  check "containerd sandbox: the app shares the sandbox's PID namespace" \
+    same_pid_ns "$(containerd_pid rinit-sandbox-app || echo 0)" "$sandbox_pid"
+  check "containerd sandbox: the app's orphan was reaped by the sandbox" [ "$(zombies_in "$sandbox_pid")" = 0 ]
+  ctr_ task kill -s SIGKILL rinit-sandbox-app >/dev/null || true
+  wait "$app_ctr" || true
+  local t0 t1
+  t0=$(date +%s.%N)
+  containerd_stop rinit-sandbox
+  code=$(containerd_status rinit-sandbox)
+  t1=$(date +%s.%N)
+  stop=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  row containerd "pause slot: sandbox \`/sbin/rinit -P\`, an app in its PID namespace, SIGTERM to the sandbox" "sandbox exit $code"
+  check "containerd sandbox: exit 0 on SIGTERM" [ "$code" = 0 ]
+  check "containerd sandbox: stops at once ($stop s)" fast 2
+}
+docker_slots() { :; } # docker info: tests/e2e/docker.sh
+
 # engine, its default stop deadline in seconds
 for pair in docker:10 podman:10 containerd:30; do
   e=${pair%%:*}
@@ -329,6 +447,9 @@ for pair in docker:10 podman:10 containerd:30; do
   if "${e}_start"; then
     say "$e: running the scenarios"
     run_engine "$e" "${pair##*:}"
+    say "$e: its init slots"
+    load=- slow=-
+    "${e}_slots"
   else
     skipped+=("$e (${why:-could not start})")
     say "$e: skipped: ${why:-could not start}"
