@@ -247,12 +247,20 @@ fn early_format(args: &[OsString]) -> log::Format {
 }
 
 /// `--version`: on stdout one line in tini's format, which dockerd parses
-/// for `docker info` from `<init-path> --version` (moby's parseInitVersion;
-/// catatonit does the same), and which says it is rinit and its version;
-/// on stderr, which dockerd does not read, the same in plain words.
+/// for `docker info` from `<init-path> --version` (moby's parseInitVersion:
+/// Docker 20.10 keeps the part after "git.", newer daemons the version
+/// too), and which says it is rinit and its version; on stderr, which
+/// dockerd does not read, the same in plain words. The "commit" is at most
+/// 7 characters: Docker 19.03 slices its own tini commit id to its length.
 fn print_version() -> ! {
-    let _ = io::stdout()
-        .write_all(concat!("tini version ", env!("CARGO_PKG_VERSION"), "_rinit\n").as_bytes());
+    let _ = io::stdout().write_all(
+        concat!(
+            "tini version ",
+            env!("CARGO_PKG_VERSION"),
+            "_rinit - git.rinit\n"
+        )
+        .as_bytes(),
+    );
     let _ = io::stderr().write_all(
         concat!(
             "rinit ",
