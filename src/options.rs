@@ -281,12 +281,13 @@ Options (they end at '--' or at the first word that is not one):
                            -vv also every reaped process
   -c, --single-child       relay signals to COMMAND alone, not its group
   -g                       relay signals to COMMAND's whole group (the default
-                           but when invoked as tini, docker-init or catatonit)
+                           but as tini, docker-init, catatonit, podman-init)
   -a, --signal-all         relay signals to every process rinit looks after:
                            as PID 1 all of the namespace, else every
                            descendant, daemons that left COMMAND's group too
   -r, --rewrite FROM:TO    relay signal FROM as TO (TO = 0 drops it);
-                           names (TERM, SIGTERM, RTMIN+3) or numbers; repeatable
+                           names (TERM, SIGTERM, RTMIN+3: RTMIN is 34) or
+                           numbers 1-64; repeatable
       --grace TIME         when COMMAND exits, give what it left behind TIME
                            between SIGTERM and SIGKILL (default 5s; 0: none)
       --kill-after TIME    SIGKILL COMMAND's group TIME after rinit received a
@@ -325,8 +326,8 @@ Environment (options win over it):
 TIME is 500ms, 5s, 2m or plain seconds.
 
 Invoked as tini, tini-static, docker-init, dumb-init, catatonit or
-podman-init, rinit takes that init's defaults. Exit status: COMMAND's; 126 when it cannot be run, 127 when
-it is not found, 2 for a usage error.
+podman-init, rinit takes that init's defaults. Exit status: COMMAND's;
+126 when it cannot be run, 127 when it is not found, 2 for a usage error.
 ";
 
 #[cfg(test)]
