@@ -1,6 +1,7 @@
 //! `-P`, under every name: no command; rinit holds the namespace as its
 //! PID 1 (or as a subreaper), reaps every zombie, exits 0 on SIGTERM or
-//! SIGINT, ignores every other signal and never wakes up while idle.
+//! SIGINT, ignores every other signal and never wakes up while idle
+//! (tests/idle.rs).
 
 mod common;
 
@@ -64,20 +65,6 @@ fn a_paused_rinit_reaps_every_orphan_and_a_stop_ends_it_with_0() {
                 assert!(sent.elapsed() < Duration::from_secs(1), "{name} {mode:?}");
             }
         }
-    }
-}
-
-#[test]
-fn a_paused_rinit_never_wakes_up_while_idle() {
-    for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["-v", "-P"]);
-        rinit.expect_err("pausing (-P)");
-        let pid = rinit.pid();
-        thread::sleep(Duration::from_millis(200));
-        let before = status_field(pid, "voluntary_ctxt_switches").unwrap();
-        thread::sleep(Duration::from_secs(2));
-        let after = status_field(pid, "voluntary_ctxt_switches").unwrap();
-        assert_eq!(before, after, "{mode:?}: a paused rinit woke up");
     }
 }
 
