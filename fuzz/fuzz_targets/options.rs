@@ -16,11 +16,12 @@ use rinit_fuzz::options::{parse, Request};
 use rinit_fuzz::personality::Personality;
 use rinit_fuzz::settings::Settings;
 
-const NAMES: [Personality; 4] = [
+const NAMES: [Personality; 5] = [
     Personality::Rinit,
     Personality::Tini { docker: true },
     Personality::DumbInit,
-    Personality::Catatonit,
+    Personality::Catatonit { podman: false },
+    Personality::Catatonit { podman: true },
 ];
 
 fuzz_target!(|data: &[u8]| {
