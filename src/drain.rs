@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
+use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Log};
 use crate::personality::Leftovers;
@@ -60,8 +61,8 @@ impl Drain<'_> {
         }
         info!(
             self.log, event: &Event::named("drain"),
-            "command {exit}; sending SIGTERM to what is left and waiting up to {:?}: {}",
-            self.settings.grace,
+            "command {exit}; sending SIGTERM to what is left and waiting up to {}: {}",
+            Shown(self.settings.grace),
             List(&left)
         );
         self.signal_everyone(signal::TERM);
@@ -73,8 +74,8 @@ impl Drain<'_> {
         let left = procfs::others();
         warning!(
             self.log, event: &Event::named("drain"),
-            "grace of {:?} is over: sending SIGKILL to {}",
-            self.settings.grace,
+            "grace of {} is over: sending SIGKILL to {}",
+            Shown(self.settings.grace),
             List(&left)
         );
         self.signal_everyone(signal::KILL);

@@ -1,7 +1,34 @@
 //! Durations on the command line: `500ms`, `5s`, `2m`, or plain seconds
-//! (`5`, `1.5`).
+//! (`5`, `1.5`), and in log lines.
 
+use std::fmt;
 use std::time::Duration;
+
+/// A duration as log lines show it, in the units the command line takes:
+/// `5s`, `1.5s`, `250ms`. Its own Display, not Duration's Debug: the tiny
+/// build compiles every Debug impl to nothing (-Zfmt-debug=none).
+pub struct Shown(pub Duration);
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (secs, nanos) = (self.0.as_secs(), self.0.subsec_nanos());
+        if secs == 0 && nanos != 0 && nanos % 1_000_000 == 0 {
+            return write!(f, "{}ms", nanos / 1_000_000);
+        }
+        write!(f, "{secs}")?;
+        if nanos != 0 {
+            // Nine digits, trailing zeros dropped: 1.5s, not 1.500000000s.
+            let mut digits = nanos;
+            let mut width = 9;
+            while digits % 10 == 0 {
+                digits /= 10;
+                width -= 1;
+            }
+            write!(f, ".{digits:0width$}")?;
+        }
+        f.write_str("s")
+    }
+}
 
 /// Parses a duration; None for anything else, including values too large to
 /// represent.
@@ -58,5 +85,21 @@ mod tests {
         assert_eq!(parse("99999999999999999999999999999999999999999"), None);
         assert_eq!(parse("18446744073709551616"), None);
         assert_eq!(parse("999999999999999999m"), None);
+    }
+
+    #[test]
+    fn shown_in_the_units_it_was_given() {
+        for (text, shown) in [
+            ("5s", "5s"),
+            ("2m", "120s"),
+            ("1.5", "1.5s"),
+            ("250ms", "250ms"),
+            ("0", "0s"),
+            ("1.000000001", "1.000000001s"),
+            ("0.0000001", "0.0000001s"),
+            ("10.05", "10.05s"),
+        ] {
+            assert_eq!(Shown(parse(text).unwrap()).to_string(), shown, "{text}");
+        }
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
+use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::procfs::{self, List};
@@ -136,9 +137,9 @@ impl<'a> Supervisor<'a> {
             {
                 info!(
                     self.log, event: &Event::named("stop_delay"),
-                    "{}: holding it for {:?} (--stop-delay)",
+                    "{}: holding it for {} (--stop-delay)",
                     r.signal,
-                    self.settings.stop_delay.unwrap_or_default()
+                    Shown(self.settings.stop_delay.unwrap_or_default())
                 );
                 self.held = Some((r, release));
                 return;
