@@ -121,6 +121,10 @@ impl Log {
 
     /// Writes one line: `[prefix] message`, or in JSON the message with
     /// the event's facts.
+    // Never inlined: its page-sized buffer would make every caller's frame
+    // a page bigger, and the stack probes of such a frame make that page
+    // resident even when nothing is logged (rinit without -v, idle).
+    #[inline(never)]
     pub fn line(&self, level: Level, event: Option<&Event<'_>>, args: fmt::Arguments<'_>) {
         let mut line = LineBuf::default();
         // A full buffer only truncates the line; nothing else can fail here.

@@ -158,8 +158,10 @@ pub fn wait_for(main: Pid) -> Exit {
 
 /// Away from PID 1 (a laptop, CI), orphans would go to the real init: as a
 /// child subreaper rinit gets them instead (see `prctl(2)`).
-pub fn become_subreaper() -> nix::Result<()> {
-    nix::sys::prctl::set_child_subreaper(true)
+/// An io::Error, not nix's Errno: Errno's Display goes through Debug, which
+/// the tiny build (-Zfmt-debug=none) prints empty.
+pub fn become_subreaper() -> std::io::Result<()> {
+    nix::sys::prctl::set_child_subreaper(true).map_err(std::io::Error::from)
 }
 
 #[cfg(test)]
