@@ -18,11 +18,12 @@ import zipfile
 
 binary, version, machine, outdir = sys.argv[1:5]
 name = "rinit"
-tags = [
-    f"py3-none-manylinux_2_17_{machine}",
-    f"py3-none-manylinux2014_{machine}",
-    f"py3-none-musllinux_1_1_{machine}",
-]
+# manylinux2014 is the legacy name of manylinux_2_17 (PEP 599), which
+# predates riscv64: no such alias there. armv7l means hard-float (armhf).
+tags = [f"py3-none-manylinux_2_17_{machine}"]
+if machine != "riscv64":
+    tags.append(f"py3-none-manylinux2014_{machine}")
+tags.append(f"py3-none-musllinux_1_1_{machine}")
 platforms = ".".join(t.split("-")[2] for t in tags)
 wheel = os.path.join(outdir, f"{name}-{version}-py3-none-{platforms}.whl")
 data = f"{name}-{version}.data"
@@ -40,6 +41,8 @@ Name: {name}
 Version: {version}
 Summary: A tiny init for containers: PID 1 that relays every signal, reaps every zombie and exits with the command's status
 License: MIT
+Platform: Linux
+Description-Content-Type: text/plain
 Classifier: License :: OSI Approved :: MIT License
 Classifier: Operating System :: POSIX :: Linux
 Classifier: Environment :: Console

@@ -25,8 +25,11 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v python3 >/dev/null || need+=(python3)
 command -v file >/dev/null || need+=(file)
 install_missing "${need[@]}"
-cargo build --locked --release --quiet
-rinit=$repo/target/release/rinit
+# rinit as it ships: dist/build's x86_64 binary (the test app is a
+# development build).
+bash dist/build >/dev/null
+rinit=$repo/target/dist/rinit-$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)-x86_64-linux-musl
+cargo build --locked --release --quiet --bin rinit-testkit
 app=$repo/target/release/rinit-testkit
 
 # --- our own dockerd ------------------------------------------------------------

@@ -36,8 +36,9 @@ command -v nsenter >/dev/null || need+=(util-linux)
 command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 install_missing "${need[@]}" || true
-cargo build --locked --release --quiet --bin rinit
-rinit=$repo/target/release/rinit
+# rinit as it ships: dist/build's x86_64 binary.
+bash dist/build >/dev/null
+rinit=$repo/target/dist/rinit-$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)-x86_64-linux-musl
 
 # --- the app's Python: Debian's, with a venv kept between runs ----------------------
 pins="gunicorn==23.0.0 uvicorn==0.32.1 fastapi==0.115.6"
