@@ -195,6 +195,18 @@ for row in "${arches[@]}"; do
   check "$name: a real-time signal goes by the kernel's number" realtime "$work/$name-rt.log" "$got" "${run[@]}"
   check "$name: orphans are reaped" orphans_reaped "$runner" "$binary"
 done
+# An OS error in the tiny build's words: qemu-user refuses the subreaper, so
+# away from PID 1 rinit says why, as std prints an io::Error (nix's Errno
+# prints through Debug, which -Zfmt-debug=none leaves empty).
+subreaper_refused() {
+  local said
+  said=$(timeout 30 qemu-aarch64-static "$out/rinit-$version-aarch64-linux-musl" -- true 2>&1) || return 1
+  grep -qF "cannot become child subreaper (Invalid argument (os error 22))" <<<"$said" || {
+    say "$said"
+    return 1
+  }
+}
+check "aarch64 under qemu, not PID 1: the refused subreaper is named with its OS error" subreaper_refused
 
 # --- the wheel ---------------------------------------------------------------------
 wheel_runs() {
