@@ -17,13 +17,14 @@ use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Log};
 use crate::personality::Leftovers;
-use crate::procfs::{self, List};
+use crate::procfs;
 use crate::reach;
 use crate::reap::{self, Exit};
 use crate::relay::{self, Relay};
 use crate::settings::Settings;
 use crate::signal::{self, Signal};
 use crate::signals::{self, Signals};
+use crate::table::{self, Sample};
 
 /// How long SIGKILLed processes get to be reaped before rinit gives up on
 /// them (one stuck in uninterruptible sleep may never go).
@@ -46,7 +47,7 @@ impl Drain<'_> {
         if !children_left && !outsiders_left() {
             return exit;
         }
-        let left = procfs::others();
+        let left = Sample::others();
         if std::process::id() != 1 && !self.drains_away_from_pid1(exit, &left) {
             return exit;
         }
@@ -55,7 +56,7 @@ impl Drain<'_> {
                 self.log, event: &Event::named("drain"),
                 "--grace 0: leaving {} processes to the kernel: {}",
                 left.len(),
-                List(&left)
+                left
             );
             return exit;
         }
@@ -63,7 +64,7 @@ impl Drain<'_> {
             self.log, event: &Event::named("drain"),
             "command {exit}; sending SIGTERM to what is left and waiting up to {}: {}",
             Shown(self.settings.grace),
-            List(&left)
+            left
         );
         self.signal_everyone(signal::TERM);
         self.wake_the_stopped();
@@ -71,19 +72,19 @@ impl Drain<'_> {
             info!(self.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
         }
-        let left = procfs::others();
+        let left = Sample::others();
         warning!(
             self.log, event: &Event::named("drain"),
             "grace of {} is over: sending SIGKILL to {}",
             Shown(self.settings.grace),
-            List(&left)
+            left
         );
         self.signal_everyone(signal::KILL);
         if !self.all_gone_by(Instant::now().checked_add(KILL_WAIT)) {
             warning!(
                 self.log, event: &Event::named("drain"),
                 "still running after SIGKILL, left to the kernel: {}",
-                List(&procfs::others())
+                Sample::others()
             );
         }
         exit
@@ -92,14 +93,14 @@ impl Drain<'_> {
     /// Away from PID 1 the processes left outlive rinit, and the users of
     /// tini, catatonit and dumb-init rely on what their init does with them:
     /// does that, and says whether to drain after all.
-    fn drains_away_from_pid1(&self, exit: Exit, left: &[procfs::Process]) -> bool {
+    fn drains_away_from_pid1(&self, exit: Exit, left: &Sample) -> bool {
         match self.settings.leftovers {
             Leftovers::Drain => true,
             Leftovers::TermGroup => {
                 info!(
                     self.log, event: &Event::named("drain"),
                     "command {exit}; sending SIGTERM to its group and exiting (--grace waits for them): {}",
-                    List(left)
+                    left
                 );
                 self.relay.send_to_group(signal::TERM);
                 false
@@ -109,7 +110,7 @@ impl Drain<'_> {
                     self.log, event: &Event::named("drain"),
                     "command {exit}; leaving {} processes running (--grace stops them first): {}",
                     left.len(),
-                    List(left)
+                    left
                 );
                 false
             }
@@ -119,11 +120,12 @@ impl Drain<'_> {
     /// Every process rinit answers for, each once (a second SIGTERM means
     /// "now" to many apps, and runs a shell's trap twice): as PID 1 all of
     /// the namespace (kill(-1) spares only rinit), else each descendant;
-    /// without a readable /proc to find them, the command's group.
+    /// without a readable /proc or the memory to list them, the command's
+    /// group.
     fn signal_everyone(&self, sig: Signal) {
-        if std::process::id() == 1 || procfs::can_look().is_ok() {
-            reach::signal_all(sig, false);
-        } else if let Some(group) = self.relay.group {
+        let all = (std::process::id() == 1 || procfs::can_look().is_ok())
+            && reach::signal_all(sig, false).is_ok();
+        if let (false, Some(group)) = (all, self.relay.group) {
             relay::send(-group.as_raw(), sig);
         }
     }
@@ -131,13 +133,18 @@ impl Drain<'_> {
     /// SIGCONT after the SIGTERM, to the stopped processes alone: they could
     /// not act on it otherwise, and a running one that handles SIGCONT (a
     /// shell, an editor that redraws) must not see a signal it had no reason
-    /// to get. Without /proc nobody can tell who is stopped: everyone gets it.
+    /// to get. Without /proc, or the memory to list them, nobody can tell
+    /// who is stopped: everyone gets it.
     fn wake_the_stopped(&self) {
-        if procfs::can_look().is_err() {
-            return self.signal_everyone(signal::CONT);
-        }
-        for p in procfs::others().iter().filter(|p| p.stopped()) {
-            relay::send(p.pid, signal::CONT);
+        let woken = procfs::can_look().is_ok()
+            && table::each_other(|p| {
+                if p.stopped() {
+                    relay::send(p.pid, signal::CONT);
+                }
+            })
+            .is_ok();
+        if !woken {
+            self.signal_everyone(signal::CONT);
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::json::{Capped, Now, Str};
+use crate::json::{Capped, Escaper, Now, Str};
 use crate::signal::Signal;
 
 /// How many bytes of escaped message a JSON line carries.
@@ -15,10 +15,12 @@ pub struct Event<'a> {
     pub name: &'static str,
     pub signal: Option<Signal>,
     /// Who sent the signal: pid (0 from outside the namespace), uid, command.
-    pub sender: Option<(i32, u32, Option<&'a str>)>,
+    pub sender: Option<(i32, u32, Option<&'a dyn fmt::Display>)>,
     pub target: Option<&'a dyn fmt::Display>,
     pub pid: Option<i32>,
     pub status: Option<i32>,
+    /// How many log lines were lost.
+    pub lost: Option<u64>,
 }
 
 impl<'a> Event<'a> {
@@ -67,7 +69,9 @@ pub fn write_json(
     if let Some((pid, uid, command)) = e.sender {
         write!(out, ",\"sender_pid\":{pid},\"sender_uid\":{uid}")?;
         if let Some(command) = command {
-            write!(out, ",\"sender_command\":{}", Str(command))?;
+            out.write_str(",\"sender_command\":\"")?;
+            write!(Escaper(&mut *out), "{command}")?;
+            out.write_str("\"")?;
         }
     }
     if let Some(target) = e.target {
@@ -86,6 +90,9 @@ pub fn write_json(
     }
     if let Some(status) = e.status {
         write!(out, ",\"status\":{status}")?;
+    }
+    if let Some(lost) = e.lost {
+        write!(out, ",\"lost\":{lost}")?;
     }
     out.write_str("}")
 }

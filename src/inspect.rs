@@ -13,7 +13,8 @@ use crate::escape;
 use crate::json::Str;
 use crate::options::{self, Request};
 use crate::personality::Personality;
-use crate::procfs::{self, Entry};
+use crate::processes::{self, Entry};
+use crate::procfs;
 use crate::settings::Settings;
 use crate::signal::{self, Signal};
 
@@ -97,8 +98,8 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
     let rinit = procfs::same_file(&exe, "/proc/self/exe")
         .map_err(|e| unreadable.push(format!("{exe} ({e})")))
         .ok();
-    let all = procfs::processes();
-    let below = procfs::tree(pid, &all);
+    let all = processes::processes();
+    let below = processes::tree(pid, &all);
     let zombies = below.iter().filter(|(_, p)| p.state == 'Z').count();
     let term = handling(signal::TERM);
     let chld = handling(signal::CHLD);
@@ -263,7 +264,7 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, 
     let single = settings.as_ref().is_some_and(|s| s.single_child);
     let signal_all = settings.as_ref().is_some_and(|s| s.signal_all);
     let live_below = || {
-        procfs::tree(pid, all)
+        processes::tree(pid, all)
             .into_iter()
             .map(|(_, p)| p)
             .filter(|p| p.state != 'Z')

@@ -31,9 +31,11 @@ mod event;
 mod inspect;
 mod json;
 mod log;
+mod memory;
 mod options;
 mod pause;
 mod personality;
+mod processes;
 mod procfs;
 mod reach;
 mod reap;
@@ -41,8 +43,11 @@ mod relay;
 mod settings;
 mod signal;
 mod signals;
+mod sink;
 mod spawn;
 mod supervise;
+mod table;
+mod writer;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -58,6 +63,9 @@ use settings::Settings;
 use signals::Signals;
 use spawn::{Command, Session, SpawnError};
 use supervise::Supervisor;
+
+#[global_allocator]
+static ALLOCATOR: memory::Allocator = memory::Allocator;
 
 /// Exit status when rinit itself cannot go on, as shells use it.
 const CANNOT_RUN: i32 = 126;
@@ -86,6 +94,7 @@ extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc:
 #[cfg_attr(test, allow(dead_code))]
 fn start(args: Vec<OsString>) -> ! {
     let personality = Personality::from_argv0(args.first().map(OsString::as_os_str));
+    memory::name(personality.name());
     let parsed =
         options::parse(args.get(1..).unwrap_or_default()).and_then(|request| match request {
             Request::Run(flags) => {
@@ -97,11 +106,9 @@ fn start(args: Vec<OsString>) -> ! {
             Request::Inspect { pid, json } => match inspect::inspect(pid) {
                 Ok(report) => print_and_exit(&if json { report.json() } else { report.text() }),
                 Err(why) => {
-                    warning!(
-                        Log::new(personality.name(), Level::Warn, early_format(&args)),
-                        "--inspect {pid}: {why}"
-                    );
-                    exit(1);
+                    let log = Log::new(personality.name(), Level::Warn, early_format(&args));
+                    warning!(log, "--inspect {pid}: {why}");
+                    leave(&log, 1);
                 }
             },
         });
@@ -112,7 +119,7 @@ fn start(args: Vec<OsString>) -> ! {
             if let Err(e) = parsed {
                 warning!(log, event: &Event::named("usage"), "{}; see '{} --help'", e.0, personality.name());
             }
-            exit(personality.usage_status());
+            leave(&log, personality.usage_status());
         }
     };
     let log = Log::new(personality.name(), settings.verbosity, settings.log_format);
@@ -122,7 +129,13 @@ fn start(args: Vec<OsString>) -> ! {
         ..Event::named("exit")
     };
     info!(log, event: &event, "exiting with status {status}");
-    exit(status);
+    leave(&log, status);
+}
+
+/// Exits once the log's last lines had their chance to go out.
+fn leave(log: &Log, status: i32) -> ! {
+    log.flush();
+    exit(status)
 }
 
 fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
@@ -162,6 +175,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         }
     }
     if settings.pause {
+        memory::command_runs();
         let_go(&signals, log);
         return pause::run(log, &signals, settings);
     }
@@ -177,7 +191,10 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         }
     };
     let child = match command.spawn(&signals, session, personality) {
-        Ok(child) => child,
+        Ok(child) => {
+            memory::command_runs();
+            child
+        }
         Err(SpawnError::Exec(errno)) => {
             warning!(log, event: &Event::named("exec_failed"), "cannot run '{shown}': {}", io::Error::from(errno));
             // As tini's child exits with it: -e applies to it like any status.

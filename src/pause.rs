@@ -20,7 +20,7 @@ pub fn run(log: &Log, signals: &Signals, settings: &Settings) -> i32 {
     info!(
         log, event: &Event::named("pause"),
         "pausing (-P): no command; reaping every zombie until {}",
-        settings.stop_signals.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ")
+        signal::Either(&settings.stop_signals)
     );
     // No process is the command: every reaped one is an orphan.
     let nobody = Pid::from_raw(0);

@@ -1,136 +1,203 @@
 //! What `/proc` tells about other processes: for log lines, the drain and
 //! `--inspect`.
 //!
-//! `/proc` may be missing (a bare chroot) or show another PID namespace;
-//! every reader here gives nothing rather than fail.
+//! `/proc` may be missing (a bare chroot), show another PID namespace, hide
+//! other users' processes (`hidepid=2`) or be out of reach of a low
+//! RLIMIT_NOFILE; every reader here gives nothing rather than fail. What
+//! PID 1 reads while the command runs is read into fixed buffers on the
+//! stack: a scan of /proc allocates nothing, so it works, and is honest,
+//! when memory has run out.
 
 use std::ffi::OsString;
-use std::fmt;
-use std::fs;
+use std::fmt::{self, Write as _};
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use crate::escape;
 use crate::signal::Signal;
 
 /// Whether /proc shows this process (mounted, and for this namespace).
 pub fn mounted() -> bool {
-    std::path::Path::new("/proc/self/stat").exists()
+    Path::new("/proc/self/stat").exists()
 }
 
-/// The command name of `pid` (`/proc/PID/comm`), escaped, if /proc shows it.
-pub fn command_name(pid: i32) -> Option<String> {
+/// A process's command name as the kernel keeps it: at most 15 bytes
+/// (TASK_COMM_LEN), any bytes the process chose. Shown escaped.
+#[derive(Clone, Copy, Default)]
+pub struct Name {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl Name {
+    fn of(raw: &[u8]) -> Name {
+        let mut name = Name::default();
+        let len = raw.len().min(name.bytes.len());
+        if let (Some(dest), Some(src)) = (name.bytes.get_mut(..len), raw.get(..len)) {
+            dest.copy_from_slice(src);
+        }
+        name.len = len as u8;
+        name
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        escape::Escaped(self.bytes(), escape::VALUE).fmt(f)
+    }
+}
+
+/// The command name of `pid` (`/proc/PID/comm`), if /proc shows it.
+pub fn command_name(pid: i32) -> Option<Name> {
     if pid <= 0 {
         return None;
     }
-    let name = fs::read(format!("/proc/{pid}/comm")).ok()?;
-    Some(escape::shown(
-        name.strip_suffix(b"\n").unwrap_or(&name),
-        escape::VALUE,
-    ))
+    let mut buf = [0u8; 64];
+    let read = read_into(Path32::of(pid, "comm").path(), &mut buf).ok()?;
+    let name = buf.get(..read)?;
+    Some(Name::of(name.strip_suffix(b"\n").unwrap_or(name)))
 }
 
-/// A process as log lines name it.
-#[derive(Clone)]
+/// A process as log lines name it: plain data, so lists of them can live
+/// in fixed or fallibly reserved memory.
+#[derive(Clone, Copy, Default)]
 pub struct Process {
     pub pid: i32,
     pub ppid: i32,
     pub pgid: i32,
-    /// Its command name, escaped.
-    pub name: String,
-    pub state: char,
+    pub name: Name,
+    pub state: u8,
 }
 
 impl Process {
     /// Stopped by a signal or a tracer (`T`, `t`): it acts on nothing but
     /// SIGKILL until a SIGCONT.
     pub fn stopped(&self) -> bool {
-        matches!(self.state, 'T' | 't')
+        matches!(self.state, b'T' | b't')
+    }
+
+    pub fn zombie(&self) -> bool {
+        self.state == b'Z'
     }
 }
 
-/// The processes rinit answers for: as PID 1, every other process in its
-/// namespace; otherwise its descendants (children, their children, ...).
-pub fn others() -> Vec<Process> {
-    let me = std::process::id() as i32;
-    let all = all_processes();
-    if me == 1 {
-        return all.into_iter().filter(|p| p.pid != me).collect();
-    }
-    below(me, &all)
-}
-
-/// rinit's descendants, as PID 1 too: a process entered from outside the
-/// namespace (`docker exec`) has parent 0 there and is not among them.
-pub fn descendants() -> Vec<Process> {
-    below(std::process::id() as i32, &all_processes())
-}
-
-/// The processes of `all` below `root`.
-pub fn below(root: i32, all: &[Process]) -> Vec<Process> {
-    let mut parents = vec![root];
-    let mut found = Vec::new();
-    // Parents come and go in any order in /proc: sweep until nothing new.
-    let mut rest: Vec<&Process> = all.iter().filter(|p| p.pid != root).collect();
+/// Calls `each` with every process /proc shows, reading one directory
+/// block and one stat file at a time into the stack. An error when /proc
+/// cannot be listed or its files cannot be opened (no /proc, too few
+/// descriptors): an empty scan then says nothing about who is there.
+// Never inlined: its buffers stay out of the frames of the idle loops.
+#[inline(never)]
+pub fn scan(mut each: impl FnMut(Process)) -> io::Result<()> {
+    let dir = File::open("/proc")?;
+    let mut block = [0u8; 2048];
     loop {
-        let (adopted, others): (Vec<&Process>, Vec<&Process>) =
-            rest.into_iter().partition(|p| parents.contains(&p.ppid));
-        if adopted.is_empty() {
-            return found;
+        // SAFETY: the kernel writes at most `block.len()` bytes of whole
+        // linux_dirent64 records into `block`.
+        let got = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                dir.as_raw_fd(),
+                block.as_mut_ptr(),
+                block.len(),
+            )
+        };
+        let got = match usize::try_from(got) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(_) => return Err(io::Error::last_os_error()),
+        };
+        let mut at = 0;
+        // A record: inode (8), offset (8), length (2), type (1), name, NUL.
+        while let Some(record) = block.get(at..got) {
+            let Some(len) = record
+                .get(16..18)
+                .and_then(|l| <[u8; 2]>::try_from(l).ok())
+                .map(|l| usize::from(u16::from_ne_bytes(l)))
+            else {
+                break;
+            };
+            if len == 0 {
+                break;
+            }
+            let name = record.get(19..len.min(record.len())).unwrap_or_default();
+            let name = name.split(|&b| b == 0).next().unwrap_or_default();
+            if let Some(pid) = parse_pid(name) {
+                if let Some(stat) = stat(pid)? {
+                    each(Process {
+                        pid,
+                        ppid: stat.ppid,
+                        pgid: stat.pgid,
+                        name: stat.comm,
+                        state: stat.state,
+                    });
+                }
+            }
+            at += len;
         }
-        parents.extend(adopted.iter().map(|p| p.pid));
-        found.extend(adopted.into_iter().cloned());
-        rest = others;
     }
 }
 
-/// Every process /proc shows.
-pub fn all_processes() -> Vec<Process> {
-    pids()
-        .filter_map(|pid| {
-            let stat = stat(pid)?;
-            Some(Process {
-                pid,
-                ppid: stat.ppid,
-                pgid: stat.pgid,
-                name: stat.comm,
-                state: stat.state,
-            })
-        })
-        .collect()
-}
-
-/// The pids /proc lists.
-fn pids() -> impl Iterator<Item = i32> {
-    let dir = fs::read_dir("/proc").into_iter().flatten().flatten();
-    dir.filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+/// A directory name of /proc that is a pid.
+fn parse_pid(name: &[u8]) -> Option<i32> {
+    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(name).ok()?.parse().ok()
 }
 
 /// The fields of /proc/PID/stat rinit reads.
-#[derive(Debug)]
 pub struct Stat {
-    /// The command name, escaped: the process chose it.
-    pub comm: String,
-    pub state: char,
+    /// The command name: the process chose it.
+    pub comm: Name,
+    pub state: u8,
     pub ppid: i32,
     pub pgid: i32,
 }
 
-fn stat(pid: i32) -> Option<Stat> {
-    parse_stat(&fs::read(format!("/proc/{pid}/stat")).ok()?)
+/// /proc/PID/stat, read into the stack: None when the process is gone or
+/// hidden, an error when rinit could not open it for want of descriptors
+/// or memory (the list would then be wrong, not short).
+fn stat(pid: i32) -> io::Result<Option<Stat>> {
+    // The fields rinit needs end within the first hundred bytes: a pid, a
+    // name of at most 15 bytes in parentheses, then numbers.
+    let mut buf = [0u8; 256];
+    match read_into(Path32::of(pid, "stat").path(), &mut buf) {
+        Ok(read) => Ok(buf.get(..read).and_then(parse_stat)),
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM)
+            ) =>
+        {
+            Err(e)
+        }
+        Err(_) => Ok(None),
+    }
 }
 
 /// Parses "PID (COMM) STATE PPID PGRP ...". COMM is whatever the process
-/// named itself, up to 15 bytes: spaces, ')', newlines, invalid UTF-8.
+/// named itself, up to 15 bytes: spaces, ')', newlines, invalid UTF-8; the
+/// last ')' ends it, as no later field holds one.
 pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
     let open = stat.iter().position(|&b| b == b'(')?;
     let close = stat.iter().rposition(|&b| b == b')')?;
-    let comm = escape::shown(stat.get(open + 1..close)?, escape::VALUE);
-    let rest = std::str::from_utf8(stat.get(close + 1..)?).ok()?;
-    let mut rest = rest.split_whitespace();
-    let state = rest.next()?.chars().next()?;
-    let ppid = rest.next()?.parse().ok()?;
-    let pgid = rest.next()?.parse().ok()?;
+    let comm = Name::of(stat.get(open + 1..close)?);
+    let mut rest = stat
+        .get(close + 1..)?
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let state = *rest.next()?.first()?;
+    let number = |w: &[u8]| std::str::from_utf8(w).ok()?.parse().ok();
+    let ppid = number(rest.next()?)?;
+    let pgid = number(rest.next()?)?;
     Some(Stat {
         comm,
         state,
@@ -139,45 +206,69 @@ pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
     })
 }
 
-/// Whether /proc can be read as listing processes needs it: its directory
-/// and, meanwhile, a file in it (two descriptors: a low RLIMIT_NOFILE, or
-/// an unmounted /proc, leaves an empty list that would mean "nobody").
-pub fn can_look() -> std::io::Result<()> {
-    let _dir = fs::read_dir("/proc")?;
-    fs::read("/proc/self/stat").map(drop)
+/// Reads the start of a file into `buf`, without allocating.
+fn read_into(path: &Path, buf: &mut [u8]) -> io::Result<usize> {
+    let mut file = File::open(path)?;
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
-/// "12 (sleep), 15 (python3)", cut after a screenful; an empty list says
-/// whether /proc showed nobody or could not be read.
-pub struct List<'a>(pub &'a [Process]);
+/// "/proc/PID/FILE" built on the stack (std opens a short path without
+/// allocating too).
+struct Path32 {
+    bytes: [u8; 32],
+    len: usize,
+}
 
-impl fmt::Display for List<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SHOWN: usize = 20;
-        if self.0.is_empty() {
-            return match can_look() {
-                Ok(()) => write!(f, "(none that /proc shows)"),
-                Err(e) => write!(f, "(unknown: rinit cannot read /proc: {e})"),
-            };
-        }
-        for (i, p) in self.0.iter().take(SHOWN).enumerate() {
-            let comma = if i > 0 { ", " } else { "" };
-            write!(f, "{comma}{} ({})", p.pid, p.name)?;
-        }
-        if self.0.len() > SHOWN {
-            write!(f, ", and {} more", self.0.len() - SHOWN)?;
-        }
+impl Path32 {
+    fn of(pid: i32, file: &str) -> Path32 {
+        let mut path = Path32 {
+            bytes: [0; 32],
+            len: 0,
+        };
+        // Fits: 6 + 10 digits + 1 + the longest file name rinit reads.
+        let _ = write!(path, "/proc/{pid}/{file}");
+        path
+    }
+
+    fn path(&self) -> &Path {
+        Path::new(std::ffi::OsStr::from_bytes(
+            self.bytes.get(..self.len).unwrap_or_default(),
+        ))
+    }
+}
+
+impl fmt::Write for Path32 {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let dest = self
+            .bytes
+            .get_mut(self.len..self.len + s.len())
+            .ok_or(fmt::Error)?;
+        dest.copy_from_slice(s.as_bytes());
+        self.len += s.len();
         Ok(())
     }
 }
 
-#[derive(Clone)]
-pub struct Entry {
-    pub pid: i32,
-    pub ppid: i32,
-    pub state: char,
-    /// The command line, escaped and cut.
-    pub command: String,
+/// Whether /proc can be read as listing processes needs it: its directory
+/// and, meanwhile, a file in it (two descriptors: a low RLIMIT_NOFILE, or
+/// an unmounted /proc, leaves an empty list that would mean "nobody").
+pub fn can_look() -> io::Result<()> {
+    let _dir = File::open("/proc")?;
+    File::open("/proc/self/stat").map(drop)
+}
+
+/// The process group of `pid`.
+pub fn pgid(pid: i32) -> Option<i32> {
+    stat(pid).ok().flatten().map(|s| s.pgid)
 }
 
 /// How the process reads `sig` while it is blocked, if /proc shows it does:
@@ -268,57 +359,4 @@ pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
 pub fn same_file(a: &str, b: &str) -> std::io::Result<bool> {
     let (a, b) = (fs::metadata(a)?, fs::metadata(b)?);
     Ok(a.dev() == b.dev() && a.ino() == b.ino())
-}
-
-/// Every process /proc shows: pid, parent, state and command line.
-pub fn processes() -> Vec<Entry> {
-    pids()
-        .filter_map(|pid| {
-            let stat = stat(pid)?;
-            let argv = words(&format!("/proc/{pid}/cmdline"));
-            Some(Entry {
-                pid,
-                ppid: stat.ppid,
-                state: stat.state,
-                command: command_line(&argv, &stat.comm),
-            })
-        })
-        .collect()
-}
-
-/// A command line as reports show it: the words joined by spaces, escaped
-/// and cut; a zombie, which has none left, as its name in brackets, as ps
-/// shows it.
-pub fn command_line(argv: &[OsString], comm: &str) -> String {
-    if argv.is_empty() {
-        return format!("[{comm}]");
-    }
-    let words: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
-    escape::shown(&words.join(&b' '), escape::COMMAND)
-}
-
-/// The processes below `root` in pre-order (each right after its parent),
-/// with their depth.
-pub fn tree(root: i32, all: &[Entry]) -> Vec<(usize, Entry)> {
-    let children = |parent: i32| {
-        let mut found: Vec<&Entry> = all
-            .iter()
-            .filter(|p| p.ppid == parent && p.pid != parent)
-            .collect();
-        // Popped from the end: highest pid first onto the stack, so lowest first out.
-        found.sort_by_key(|p| std::cmp::Reverse(p.pid));
-        found
-    };
-    let mut out = Vec::new();
-    let mut stack: Vec<(usize, &Entry)> = children(root).into_iter().map(|p| (0, p)).collect();
-    while let Some((depth, p)) = stack.pop() {
-        out.push((depth, p.clone()));
-        stack.extend(children(p.pid).into_iter().map(|c| (depth + 1, c)));
-    }
-    out
-}
-
-/// The process group of `pid`.
-pub fn pgid(pid: i32) -> Option<i32> {
-    stat(pid).map(|s| s.pgid)
 }

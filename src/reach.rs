@@ -6,9 +6,10 @@
 use std::cell::RefCell;
 
 use crate::log::{info, Log};
-use crate::procfs::{self, List, Process};
+use crate::procfs::Process;
 use crate::relay::{self, Target};
 use crate::signal::Signal;
+use crate::table::{self, Sample, Table, Unlisted};
 
 /// Sends `sig` to every process rinit looks after; returns how many that
 /// was when `count` asks (counting reads /proc as PID 1). As PID 1 that is
@@ -16,79 +17,110 @@ use crate::signal::Signal;
 /// only the sender. Otherwise every descendant: one kill(-pgid) for a group
 /// whose members all are descendants, one kill each for the rest, so nobody
 /// gets it twice. A process forked while /proc is read gets the next signal.
-pub fn signal_all(sig: Signal, count: bool) -> Option<usize> {
+/// An error, and nobody signalled, when the descendants cannot be listed.
+pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
     if std::process::id() == 1 {
         relay::send(-1, sig);
-        return count.then(|| procfs::others().len());
+        if !count {
+            return Ok(None);
+        }
+        let mut n = 0;
+        table::each_other(|_| n += 1)?;
+        return Ok(Some(n));
     }
-    let all = procfs::all_processes();
-    let below = procfs::below(std::process::id() as i32, &all);
+    let all = Table::read()?;
+    let mut below = all.below(std::process::id() as i32)?;
+    // Every group's size among all processes, to tell a group that lies
+    // wholly below rinit: both lists sorted by group, counted by runs.
+    let mut groups: Vec<i32> = Vec::new();
+    groups
+        .try_reserve_exact(all.all().len())
+        .map_err(|_| Unlisted::OutOfMemory)?;
+    groups.extend(all.all().iter().map(|p| p.pgid));
+    groups.sort_unstable();
+    below.sort_unstable_by_key(|p| p.pgid);
+    let run = |list: &[i32], group: i32| {
+        list.partition_point(|&g| g <= group) - list.partition_point(|&g| g < group)
+    };
     // rinit's own group holds rinit, and maybe the shell that started it.
     let own_group = nix::unistd::getpgrp().as_raw();
-    let mut groups: Vec<i32> = below.iter().map(|p| p.pgid).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    for group in groups {
-        let members = || below.iter().filter(move |p| p.pgid == group);
-        let whole = all
-            .iter()
-            .filter(|p| p.pgid == group)
-            .all(|p| below.iter().any(|b| b.pid == p.pid));
-        if whole && group != own_group {
+    for members in below.chunk_by(|a, b| a.pgid == b.pgid) {
+        let Some(group) = members.first().map(|p| p.pgid) else {
+            continue;
+        };
+        if group != own_group && run(&groups, group) == members.len() {
             relay::send(-group, sig);
         } else {
-            for p in members() {
+            for p in members {
                 relay::send(p.pid, sig);
             }
         }
     }
-    Some(below.len())
+    Ok(Some(below.len()))
 }
 
 /// rinit's descendants that signals relayed to `target` do not reach
-/// (zombies aside: nothing reaches them).
-pub fn outside(target: Target) -> Vec<Process> {
+/// (zombies aside: nothing reaches them), each given to `each`.
+fn each_outside(target: Target, mut each: impl FnMut(&Process)) -> Result<(), Unlisted> {
     let reached = |p: &Process| match target {
         Target::Group(group) => p.pgid == group.as_raw(),
         Target::Child(child) => p.pid == child.as_raw(),
         Target::All => true,
     };
-    procfs::descendants()
-        .into_iter()
-        .filter(|p| p.state != 'Z' && !reached(p))
-        .collect()
+    for p in table::descendants()?.iter() {
+        if !p.zombie() && !reached(p) {
+            each(p);
+        }
+    }
+    Ok(())
+}
+
+/// The same, as a log line shows them.
+pub fn outside(target: Target) -> Sample {
+    Sample::walk(|add| each_outside(target, add))
 }
 
 /// `-v`: says once of each process that it left the command's group.
 #[derive(Default)]
 pub struct Leavers {
+    /// The pids outside the group last time, sorted.
     told: RefCell<Vec<i32>>,
 }
 
 impl Leavers {
     /// Looks for new leavers; called when a signal was relayed or a child
-    /// reaped, so rinit never polls for them.
+    /// reaped, so rinit never polls for them. Linear in the processes
+    /// below rinit (and n log n to sort them); when memory runs out it
+    /// looks another time.
     pub fn notice(&self, log: &Log, target: Target) {
         if !matches!(target, Target::Group(_)) {
             return;
         }
+        let mut now: Vec<Process> = Vec::new();
+        let mut short = false;
+        let listed = each_outside(target, |p| match now.try_reserve(1) {
+            Ok(()) => now.push(*p),
+            Err(_) => short = true,
+        });
+        if listed.is_err() || short {
+            return;
+        }
+        now.sort_unstable_by_key(|p| p.pid);
         let mut told = self.told.borrow_mut();
-        let outside = outside(target);
-        // Forget the ones gone: the list stays as small as what is outside,
+        let new = Sample::of(now.iter().filter(|p| told.binary_search(&p.pid).is_err()));
+        // Remember exactly who is outside now: the ones gone are forgotten,
         // and a reused pid is news again.
-        told.retain(|pid| outside.iter().any(|p| p.pid == *pid));
-        let new: Vec<Process> = outside
-            .into_iter()
-            .filter(|p| !told.contains(&p.pid))
-            .collect();
+        told.clear();
+        if told.try_reserve(now.len()).is_err() {
+            return;
+        }
+        told.extend(now.iter().map(|p| p.pid));
         if new.is_empty() {
             return;
         }
-        told.extend(new.iter().map(|p| p.pid));
         info!(
             log,
-            "left the command's process group, so relayed signals no longer reach them (--signal-all does): {}",
-            List(&new)
+            "left the command's process group, so relayed signals no longer reach them (--signal-all does): {new}"
         );
     }
 }

@@ -95,10 +95,14 @@ impl Relay<'_> {
             true => None,
             false => procfs::command_name(r.sender_pid),
         };
-        let sender = Sender(r, command.as_deref());
+        let sender = Sender(r, command.as_ref());
         let event = Event {
             signal: Some(r.signal),
-            sender: (!r.from_kernel).then_some((r.sender_pid, r.sender_uid, command.as_deref())),
+            sender: (!r.from_kernel).then_some((
+                r.sender_pid,
+                r.sender_uid,
+                command.as_ref().map(|c| c as &dyn fmt::Display),
+            )),
             target: to.is_some().then_some(&self.target as &dyn fmt::Display),
             ..Event::named("signal")
         };
@@ -130,8 +134,12 @@ impl Relay<'_> {
             Target::Group(pgid) => -pgid.as_raw(),
             Target::Child(pid) => pid.as_raw(),
             Target::All => {
-                let count = reach::signal_all(sig, self.log.enabled(Level::Info));
-                return count.map_or(Outcome::Reached, Outcome::Counted);
+                return match reach::signal_all(sig, self.log.enabled(Level::Info)) {
+                    Ok(count) => count.map_or(Outcome::Reached, Outcome::Counted),
+                    // Away from PID 1 with no memory to list the
+                    // descendants: the command's group at least.
+                    Err(_) => self.send_group_only(sig),
+                };
             }
         };
         match send(pid, sig) {
@@ -145,7 +153,9 @@ impl Relay<'_> {
     pub fn send_to_group(&self, sig: Signal) {
         match (self.group, self.target) {
             (_, Target::All) => {
-                reach::signal_all(sig, false);
+                if reach::signal_all(sig, false).is_err() {
+                    self.send_group_only(sig);
+                }
             }
             (Some(group), _) => {
                 send(-group.as_raw(), sig);
@@ -153,6 +163,15 @@ impl Relay<'_> {
             (None, Target::Child(pid) | Target::Group(pid)) => {
                 send(pid.as_raw(), sig);
             }
+        }
+    }
+}
+
+impl Relay<'_> {
+    fn send_group_only(&self, sig: Signal) -> Outcome {
+        match self.group.map(|g| send(-g.as_raw(), sig)) {
+            Some(false) => Outcome::Nobody,
+            _ => Outcome::Reached,
         }
     }
 }
@@ -165,7 +184,7 @@ pub fn send(pid: libc::pid_t, sig: Signal) -> bool {
 }
 
 /// The sender of a signal, as a log line shows it.
-struct Sender<'a>(Received, Option<&'a str>);
+struct Sender<'a>(Received, Option<&'a procfs::Name>);
 
 impl fmt::Display for Sender<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

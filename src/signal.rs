@@ -145,6 +145,19 @@ impl Signal {
     }
 }
 
+/// "SIGTERM or SIGINT": a list of signals as a line says it.
+pub struct Either<'a>(pub &'a [Signal]);
+
+impl fmt::Display for Either<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, sig) in self.0.iter().enumerate() {
+            let or = if i > 0 { " or " } else { "" };
+            write!(f, "{or}{sig}")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Signal {
     /// `SIGTERM`, `SIG32`, `SIGRTMIN`, `SIGRTMIN+3`, as the kernel numbers them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,13 +13,13 @@ use nix::unistd::Pid;
 use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
-use crate::procfs::{self, List};
 use crate::reach::{self, Leavers};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::signal::{self, Signal};
 use crate::signals::{self, Received, Signals};
+use crate::table::Sample;
 
 /// The first stuck-shutdown report comes this long after a terminating
 /// signal went to the command, later ones this far apart.
@@ -220,7 +220,7 @@ impl<'a> Supervisor<'a> {
                 self.log, event: &Event::named("kill_after"),
                 "command still running {waited}s after {} (--kill-after): sending SIGKILL to its group; still running: {}",
                 stopping,
-                List(&procfs::others())
+                Sample::others()
             );
             // The group: --kill-after ends the command, helpers included.
             self.relay.send_to_group(signal::KILL);
@@ -228,20 +228,12 @@ impl<'a> Supervisor<'a> {
         }
         if stopping.report_at.is_some_and(|at| now >= at) {
             stopping.report_at = now.checked_add(REPORT_EVERY);
-            let outside = reach::outside(self.relay.target);
-            let never_got_it = match outside.is_empty() {
-                true => String::new(),
-                false => format!(
-                    "; out of the relay's reach, never sent the {} (--signal-all reaches them): {}",
-                    stopping.sent,
-                    List(&outside)
-                ),
-            };
+            let outside = OutOfReach(stopping.sent, reach::outside(self.relay.target));
             warning!(
                 self.log, event: &Event::named("still_running"),
-                "command still running {waited}s after {}; still running: {}{never_got_it}",
+                "command still running {waited}s after {}; still running: {}{outside}",
                 stopping,
-                List(&procfs::others())
+                Sample::others()
             );
         }
     }
@@ -254,5 +246,21 @@ impl fmt::Display for Stopping {
             true => write!(f, "{}", self.signal),
             false => write!(f, "{} (relayed as {})", self.signal, self.sent),
         }
+    }
+}
+
+/// The stuck report's word on the processes the relay misses, if any.
+struct OutOfReach(Signal, Sample);
+
+impl fmt::Display for OutOfReach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.1.is_empty() {
+            return Ok(());
+        }
+        write!(
+            f,
+            "; out of the relay's reach, never sent the {} (--signal-all reaches them): {}",
+            self.0, self.1
+        )
     }
 }

@@ -1,0 +1,169 @@
+//! Where log lines go, and how each is written without waiting long.
+//!
+//! stderr is shared with the command and may be a pipe nobody drains, a
+//! terminal whose reader stalled, a socket, a file or closed. rinit never
+//! sets O_NONBLOCK on the open file description it shares with the command.
+//! Where the kernel lets rinit write without sleeping it does so itself,
+//! waiting at most its patience for room: through its own non-blocking open
+//! of the same file, or asking each write not to wait (RWF_NOWAIT for a
+//! pipe it may not reopen, MSG_DONTWAIT for a socket). Everywhere else a
+//! write may sleep, and the line goes to the writer thread (`writer`).
+//! A write to a pipe with no reader fails with EPIPE: the SIGPIPE that
+//! comes with it is blocked and discarded by the signal loop (see
+//! `signals`), so it never kills rinit.
+
+use std::fs::OpenOptions;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::stat::SFlag;
+
+use crate::writer;
+
+pub enum Sink {
+    /// A private non-blocking open of stderr's file (pipe, FIFO, terminal,
+    /// character device).
+    NonBlocking(OwnedFd),
+    /// stderr itself, each write asked not to wait.
+    NoWait(How),
+    /// stderr itself, written by the writer thread: a terminal rinit may not
+    /// open, a pipe without RWF_NOWAIT, a regular file.
+    Thread,
+    /// stderr is closed.
+    Closed,
+}
+
+/// How one write is asked not to wait.
+#[derive(Clone, Copy)]
+pub enum How {
+    Socket,
+    Pipe,
+}
+
+impl Sink {
+    pub fn for_stderr() -> Sink {
+        // SAFETY: fd 2 is only borrowed for the fstat below; if it is
+        // closed, fstat fails and nothing else touches it.
+        let stderr = unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) };
+        let Ok(stat) = nix::sys::stat::fstat(stderr) else {
+            return Sink::Closed;
+        };
+        let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
+        if kind == SFlag::S_IFREG {
+            // O_NONBLOCK means nothing to a regular file, and its file
+            // system may stall (NFS, FUSE): only a thread can bound that.
+            return Sink::Thread;
+        }
+        if kind == SFlag::S_IFSOCK {
+            return Sink::NoWait(How::Socket);
+        }
+        // Opening /proc/self/fd/2 gives a new open file description of the
+        // same pipe or terminal, so O_NONBLOCK there leaves the command's
+        // alone. O_NOCTTY: opening a terminal must never make it rinit's.
+        let reopened = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+            .open("/proc/self/fd/2");
+        if let Ok(file) = reopened {
+            return Sink::NonBlocking(file.into());
+        }
+        // Refused (another user's pipe or terminal) or no /proc: a write of
+        // nothing tells whether the kernel takes RWF_NOWAIT here (pipes
+        // since Linux 6.4; never a terminal).
+        match no_wait_write(libc::STDERR_FILENO, &[]) {
+            0 => Sink::NoWait(How::Pipe),
+            _ => Sink::Thread,
+        }
+    }
+
+    /// rinit's own descriptor for it, if it has one.
+    pub fn own_fd(&self) -> Option<RawFd> {
+        match self {
+            Sink::NonBlocking(fd) => Some(fd.as_raw_fd()),
+            _ => None,
+        }
+    }
+
+    /// Writes `line`, waiting at most `patience` for room; false when it
+    /// did not go out whole (a part may have: a terminal takes what fits).
+    pub fn write(&self, line: &[u8], patience: Duration) -> bool {
+        let (fd, how) = match self {
+            Sink::NonBlocking(fd) => (fd.as_fd(), None),
+            // SAFETY: fd 2 stays open for rinit's whole life: rinit never
+            // closes it, and a closed stderr is `Sink::Closed`.
+            Sink::NoWait(how) => (
+                unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) },
+                Some(*how),
+            ),
+            Sink::Thread => return writer::queue(line),
+            Sink::Closed => return true,
+        };
+        let deadline = Instant::now().checked_add(patience);
+        let mut rest = line;
+        while !rest.is_empty() {
+            match write_once(fd, rest, how) {
+                Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) if room(fd, deadline) => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Gives the writer thread a bounded time to write what it holds.
+    pub fn flush(&self, patience: Duration) {
+        if matches!(self, Sink::Thread) {
+            writer::flush(patience, FLUSH_MOST);
+        }
+    }
+}
+
+/// The longest rinit waits at exit for its last lines.
+const FLUSH_MOST: Duration = Duration::from_secs(1);
+
+/// Whether `fd` has room before `deadline` (None: not at all).
+fn room(fd: BorrowedFd<'_>, deadline: Option<Instant>) -> bool {
+    let left = deadline.and_then(|d| d.checked_duration_since(Instant::now()));
+    let Some(left) = left.filter(|l| !l.is_zero()) else {
+        return false;
+    };
+    let millis = u16::try_from(left.as_millis().max(1)).unwrap_or(u16::MAX);
+    let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
+    matches!(poll(&mut fds, PollTimeout::from(millis)), Ok(n) if n > 0)
+}
+
+/// One write, not waiting: how many bytes went.
+fn write_once(fd: BorrowedFd<'_>, bytes: &[u8], how: Option<How>) -> nix::Result<usize> {
+    let raw = fd.as_raw_fd();
+    let written = match how {
+        // SAFETY: `bytes` is a live buffer of `bytes.len()` bytes and `fd` is open.
+        None => unsafe { libc::write(raw, bytes.as_ptr().cast(), bytes.len()) },
+        Some(How::Socket) => {
+            let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+            // SAFETY: as above.
+            unsafe { libc::send(raw, bytes.as_ptr().cast(), bytes.len(), flags) }
+        }
+        Some(How::Pipe) => no_wait_write(raw, bytes) as isize,
+    };
+    usize::try_from(written).map_err(|_| Errno::last())
+}
+
+/// pwritev2(2) at the current position (-1) with RWF_NOWAIT: EAGAIN where
+/// a plain write would wait. Through syscall(2): musl has no wrapper. The
+/// position goes as two halves (low, high), all ones for -1 on any word size.
+fn no_wait_write(fd: libc::c_int, bytes: &[u8]) -> libc::c_long {
+    let iov = libc::iovec {
+        iov_base: bytes.as_ptr().cast_mut().cast(),
+        iov_len: bytes.len(),
+    };
+    // Each half as a whole register: a bare -1 would go as a 32-bit int,
+    // 0xffffffff in a 64-bit register, a position the kernel refuses on a
+    // pipe (ESPIPE), so the probe would always fail.
+    let whole: libc::c_long = -1;
+    // SAFETY: `iov` describes a live buffer the kernel only reads.
+    unsafe { libc::syscall(libc::SYS_pwritev2, fd, &iov, 1, whole, whole, libc::RWF_NOWAIT) }
+}
