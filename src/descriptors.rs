@@ -13,13 +13,14 @@ use std::io;
 use std::os::fd::RawFd;
 
 /// Closes every descriptor from 3 up except those in `keep`.
-pub fn close_inherited(keep: &[RawFd]) -> io::Result<()> {
+/// The command runs already: `keep` is sorted in place, nothing allocated.
+pub fn close_inherited(mut keep: [RawFd; 2]) -> io::Result<()> {
     // Sorted as the i32s they are (one sort of i32 in the binary, not two).
-    let mut keep: Vec<RawFd> = keep.iter().copied().filter(|&fd| fd >= 3).collect();
     keep.sort_unstable();
+    let keep = keep.iter().filter(|&&fd| fd >= 3);
     // The runs between the kept ones: [3, k1-1], [k1+1, k2-1], ..., [kn+1, ~0].
     let mut first = 3u32;
-    for kept in keep.iter().map(|&fd| fd as u32).chain([u32::MAX]) {
+    for kept in keep.map(|&fd| fd as u32).chain([u32::MAX]) {
         if kept > first {
             close_range(first, kept.saturating_sub(1))?;
         }

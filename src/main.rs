@@ -122,8 +122,17 @@ fn start(args: Vec<OsString>) -> ! {
             leave(&log, personality.usage_status());
         }
     };
+    // The signals before the log: with only a descriptor or two to spare
+    // (RLIMIT_NOFILE 4), the signalfd is the one rinit cannot do without.
+    let signals = Signals::take_over();
     let log = Log::new(personality.name(), settings.verbosity, settings.log_format);
-    let status = run(&settings, personality, &log);
+    let status = match signals {
+        Ok(signals) => run(&settings, personality, &log, &signals),
+        Err(e) => {
+            warning!(log, "cannot take over signals: {e}");
+            CANNOT_RUN
+        }
+    };
     let event = Event {
         status: Some(status),
         ..Event::named("exit")
@@ -138,14 +147,7 @@ fn leave(log: &Log, status: i32) -> ! {
     exit(status)
 }
 
-fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
-    let signals = match Signals::take_over() {
-        Ok(signals) => signals,
-        Err(e) => {
-            warning!(log, "cannot take over signals: {e}");
-            return CANNOT_RUN;
-        }
-    };
+fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signals) -> i32 {
     if !procfs::mounted() {
         warning!(
             log,
@@ -176,8 +178,8 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
     }
     if settings.pause {
         memory::command_runs();
-        let_go(&signals, log);
-        return pause::run(log, &signals, settings);
+        let_go(signals, log);
+        return pause::run(log, signals, settings);
     }
     let mut command = Command::new(&settings.command);
     let shown = command.display();
@@ -190,7 +192,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
             take_terminal: spawn::owns_foreground(),
         }
     };
-    let child = match command.spawn(&signals, session, personality) {
+    let child = match command.spawn(signals, session, personality) {
         Ok(child) => {
             memory::command_runs();
             child
@@ -210,7 +212,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         ..Event::named("started")
     };
     info!(log, event: &event, "started '{shown}' as pid {child}");
-    let_go(&signals, log);
+    let_go(signals, log);
     // The command leads its own process group: its pid is the group's id.
     let group = (!settings.shared_group).then_some(child);
     let relay = Relay {
@@ -224,10 +226,10 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
         group,
         job_control: settings.job_control,
     };
-    let exit = Supervisor::new(log, settings, &signals, &relay, child).run();
+    let exit = Supervisor::new(log, settings, signals, &relay, child).run();
     let drain = Drain {
         log,
-        signals: &signals,
+        signals,
         relay: &relay,
         settings,
         command: child,
@@ -242,11 +244,9 @@ fn run(settings: &Settings, personality: Personality, log: &Log) -> i32 {
 fn let_go(signals: &Signals, log: &Log) {
     // Nothing depends on rinit's own directory: it only opens absolute paths.
     let _ = std::env::set_current_dir("/");
-    let own: Vec<_> = [Some(signals.raw_fd()), log.own_fd()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if let Err(e) = descriptors::close_inherited(&own) {
+    // An array, not a Vec: the command runs already, nothing may allocate.
+    let own = [signals.raw_fd(), log.own_fd().unwrap_or(signals.raw_fd())];
+    if let Err(e) = descriptors::close_inherited(own) {
         warning!(log, "cannot close the descriptors rinit was handed: {e}");
     }
 }

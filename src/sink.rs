@@ -12,6 +12,7 @@
 //! comes with it is blocked and discarded by the signal loop (see
 //! `signals`), so it never kills rinit.
 
+use std::cell::Cell;
 use std::fs::OpenOptions;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
@@ -27,8 +28,10 @@ pub enum Sink {
     /// A private non-blocking open of stderr's file (pipe, FIFO, terminal,
     /// character device).
     NonBlocking(OwnedFd),
-    /// stderr itself, each write asked not to wait.
-    NoWait(How),
+    /// stderr itself, each write asked not to wait; set once the kernel
+    /// refused (EOPNOTSUPP: a named FIFO, a kernel before 6.4), from when
+    /// on the writer thread writes.
+    NoWait(How, Cell<bool>),
     /// stderr itself, written by the writer thread: a terminal rinit may not
     /// open, a pipe without RWF_NOWAIT, a regular file.
     Thread,
@@ -58,7 +61,7 @@ impl Sink {
             return Sink::Thread;
         }
         if kind == SFlag::S_IFSOCK {
-            return Sink::NoWait(How::Socket);
+            return Sink::NoWait(How::Socket, Cell::new(false));
         }
         // Opening /proc/self/fd/2 gives a new open file description of the
         // same pipe or terminal, so O_NONBLOCK there leaves the command's
@@ -70,12 +73,14 @@ impl Sink {
         if let Ok(file) = reopened {
             return Sink::NonBlocking(file.into());
         }
-        // Refused (another user's pipe or terminal) or no /proc: a write of
-        // nothing tells whether the kernel takes RWF_NOWAIT here (pipes
-        // since Linux 6.4; never a terminal).
-        match no_wait_write(libc::STDERR_FILENO, &[]) {
-            0 => Sink::NoWait(How::Pipe),
-            _ => Sink::Thread,
+        // Refused (another user's pipe or terminal) or no /proc. A pipe may
+        // take RWF_NOWAIT (anonymous pipes since Linux 6.4; a write of
+        // nothing cannot tell: the kernel returns 0 before looking at the
+        // flag), so the first line finds out, and goes to the writer thread
+        // if not. A terminal never takes it.
+        match kind == SFlag::S_IFIFO {
+            true => Sink::NoWait(How::Pipe, Cell::new(false)),
+            false => Sink::Thread,
         }
     }
 
@@ -92,9 +97,10 @@ impl Sink {
     pub fn write(&self, line: &[u8], patience: Duration) -> bool {
         let (fd, how) = match self {
             Sink::NonBlocking(fd) => (fd.as_fd(), None),
+            Sink::NoWait(_, refused) if refused.get() => return writer::queue(line),
             // SAFETY: fd 2 stays open for rinit's whole life: rinit never
             // closes it, and a closed stderr is `Sink::Closed`.
-            Sink::NoWait(how) => (
+            Sink::NoWait(how, _) => (
                 unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) },
                 Some(*how),
             ),
@@ -108,6 +114,12 @@ impl Sink {
                 Ok(n) => rest = rest.get(n..).unwrap_or_default(),
                 Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) if room(fd, deadline) => {}
+                Err(Errno::EOPNOTSUPP) if rest.len() == line.len() => {
+                    if let Sink::NoWait(_, refused) = self {
+                        refused.set(true);
+                    }
+                    return writer::queue(line);
+                }
                 Err(_) => return false,
             }
         }
@@ -116,7 +128,7 @@ impl Sink {
 
     /// Gives the writer thread a bounded time to write what it holds.
     pub fn flush(&self, patience: Duration) {
-        if matches!(self, Sink::Thread) {
+        if matches!(self, Sink::Thread | Sink::NoWait(..)) {
             writer::flush(patience, FLUSH_MOST);
         }
     }
@@ -165,5 +177,15 @@ fn no_wait_write(fd: libc::c_int, bytes: &[u8]) -> libc::c_long {
     // pipe (ESPIPE), so the probe would always fail.
     let whole: libc::c_long = -1;
     // SAFETY: `iov` describes a live buffer the kernel only reads.
-    unsafe { libc::syscall(libc::SYS_pwritev2, fd, &iov, 1, whole, whole, libc::RWF_NOWAIT) }
+    unsafe {
+        libc::syscall(
+            libc::SYS_pwritev2,
+            fd,
+            &iov,
+            1,
+            whole,
+            whole,
+            libc::RWF_NOWAIT,
+        )
+    }
 }

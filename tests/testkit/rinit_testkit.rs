@@ -56,6 +56,8 @@ fn run() {
         ["state"] => state(0),
         ["state", code] => state(code.parse().unwrap()),
         ["tty"] => tty(),
+        ["chain", n] => chain(n.parse().unwrap()),
+        ["wide", n] => wide(n.parse().unwrap()),
         ["sleep", secs] => {
             say("ready");
             thread::sleep(Duration::from_secs_f64(secs.parse().unwrap()));
@@ -505,4 +507,40 @@ fn tty() {
     say(&format!("read: {}", line.trim_end()));
     let sig = wait_signal(set, None);
     say(&format!("got {}", name(sig)));
+}
+
+/// A fork chain `n` deep: each process forks the next and waits for it;
+/// the last says "ready". SIGTERM ends them all (the default action).
+fn chain(n: usize) {
+    for depth in 0..n {
+        // SAFETY: a single-threaded process; the child goes on below.
+        let pid = unsafe { libc::fork() };
+        if pid > 0 {
+            let mut status = 0;
+            unsafe { libc::waitpid(pid, &mut status, 0) };
+            process::exit(0);
+        }
+        if depth + 1 == n {
+            say("ready");
+        }
+    }
+    loop {
+        unsafe { libc::pause() };
+    }
+}
+
+/// `n` children that wait for a signal, then "ready".
+fn wide(n: usize) {
+    for _ in 0..n {
+        // SAFETY: as above.
+        if unsafe { libc::fork() } == 0 {
+            loop {
+                unsafe { libc::pause() };
+            }
+        }
+    }
+    say("ready");
+    loop {
+        unsafe { libc::pause() };
+    }
 }
