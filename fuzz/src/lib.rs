@@ -19,6 +19,12 @@ pub mod options;
 pub mod personality;
 #[path = "../../src/procfs.rs"]
 pub mod procfs;
+#[path = "../../src/processes.rs"]
+pub mod processes;
+#[path = "../../src/sink.rs"]
+pub mod sink;
+#[path = "../../src/writer.rs"]
+pub mod writer;
 #[path = "../../src/settings.rs"]
 pub mod settings;
 #[path = "../../src/signal.rs"]
