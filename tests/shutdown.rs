@@ -377,10 +377,11 @@ fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
         // every pending trap ran, so a SIGCONT that came with it shows too.
         let script = format!(
             "(trap 'echo running CONT >> {log}' CONT; trap 'echo running TERM >> {log}; t=1' TERM; \
-               while [ -z \"$t\" ]; do sleep 0.02; done) & \
+               : > {log}.ready; while [ -z \"$t\" ]; do sleep 0.02; done) & \
              sh -c 'trap \"echo stopped CONT >> {log}\" CONT; trap \"echo stopped TERM >> {log}; t=1\" TERM; \
                kill -STOP $$; while [ -z \"$t\" ]; do sleep 0.02; done' & \
-             while [ \"$(cut -d' ' -f3 /proc/$!/stat)\" != T ]; do sleep 0.01; done; exit 0",
+             while [ \"$(cut -d' ' -f3 /proc/$!/stat)\" != T ] || [ ! -e {log}.ready ]; do sleep 0.01; done; \
+             rm -f {log}.ready; exit 0",
             log = log.path()
         );
         let mut rinit = Rinit::start(mode, &["--", "sh", "-c", &script]);
