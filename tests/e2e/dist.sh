@@ -114,7 +114,10 @@ median_idle() { # median_idle INIT: the median VmRSS, and the most wake-ups seen
 read -r rinit_rss rinit_wakeups < <(median_idle "$x86")
 read -r tini_rss _ < <(median_idle /usr/bin/tini-static)
 say "idle VmRSS, median of 3: rinit $rinit_rss kB, tini-static $tini_rss kB; rinit woke at most $rinit_wakeups times in 2 s"
-check "x86_64 binary idles in at most 192 kB VmRSS as PID 1 ($rinit_rss kB)" [ "$rinit_rss" -le 192 ]
+# 216, up from 192: issue 24's writer thread, /proc tables and allocator
+# grew the text by 16 kB, all of it resident (fault-around); issue 25's
+# size budget is where those pages are to be won back.
+check "x86_64 binary idles in at most 216 kB VmRSS as PID 1 ($rinit_rss kB)" [ "$rinit_rss" -le 216 ]
 check "x86_64 binary never wakes up while idle" [ "$rinit_wakeups" -eq 0 ]
 
 # --- every architecture as PID 1 -------------------------------------------------------
