@@ -118,7 +118,9 @@ impl Log {
             lost: Some(lost),
             ..Event::named("lines_lost")
         };
-        let args = format_args!("{lost} log lines were lost: stderr did not take them in time");
+        // One value, not a stored format_args! (Rust 1.79 cannot keep one with a
+        // placeholder alive past its statement).
+        let args = Lost(lost);
         let mut line = LineBuf::default();
         let _ = match self.format {
             Format::Text => write!(line, "[{}] {}", self.prefix, args),
@@ -127,7 +129,7 @@ impl Log {
                 self.prefix,
                 Level::Warn.name(),
                 Some(&event),
-                args,
+                format_args!("{args}"),
             ),
         };
         let went = self.write(line.finish());
@@ -235,6 +237,19 @@ macro_rules! debug {
 }
 
 pub(crate) use {debug, info, warning};
+
+/// The message of the line that counts lost lines.
+struct Lost(u64);
+
+impl fmt::Display for Lost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} log lines were lost: stderr did not take them in time",
+            self.0
+        )
+    }
+}
 
 #[cfg(test)]
 mod tests {
