@@ -9,8 +9,11 @@
 //! command runs, rinit closes every descriptor from 3 up but its own (the
 //! signalfd, the log's), as catatonit does.
 
+use std::fs::File;
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
+
+use crate::dirents;
 
 /// Closes every descriptor from 3 up except those in `keep`.
 /// The command runs already: `keep` is sorted in place, nothing allocated.
@@ -30,7 +33,7 @@ pub fn close_inherited(mut keep: [RawFd; 2]) -> io::Result<()> {
 }
 
 /// close_range(2) (Linux 5.9), or one close(2) a descriptor /proc lists
-/// where the kernel (or qemu-user) does not have it.
+/// where the kernel (or qemu-user) does not have it: nothing allocated.
 fn close_range(first: u32, last: u32) -> io::Result<()> {
     // SAFETY: close_range only closes descriptors; none in this range is
     // one that rinit still uses (its own are kept out of every range).
@@ -41,15 +44,42 @@ fn close_range(first: u32, last: u32) -> io::Result<()> {
     if err.raw_os_error() != Some(libc::ENOSYS) {
         return Err(err);
     }
-    // Listed first, closed after: the listing's own descriptor is gone by then.
-    let open: Vec<u32> = std::fs::read_dir("/proc/self/fd")?
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
-        .filter(|fd| (first..=last).contains(fd))
-        .collect();
-    for fd in open {
-        // SAFETY: as above; a descriptor already closed gives EBADF, harmless.
-        unsafe { libc::close(fd as RawFd) };
+    close_listed(first, last)
+}
+
+/// Closes each descriptor from `first` to `last` that /proc/self/fd lists.
+fn close_listed(first: u32, last: u32) -> io::Result<()> {
+    // Closed as listed: /proc lists descriptors in order from the offset it
+    // reached, so closing those already listed skips none.
+    let dir = File::open("/proc/self/fd")?;
+    let listing = dir.as_raw_fd();
+    dirents::numbered(listing, |fd| {
+        if fd != listing && (first..=last).contains(&(fd as u32)) {
+            // SAFETY: as above; a descriptor already closed gives EBADF, harmless.
+            unsafe { libc::close(fd) };
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_proc_lists_in_the_range_is_closed_and_nothing_else() {
+        let null = File::open("/dev/null").unwrap();
+        // High numbers no other test uses.
+        for fd in [900, 901, 905, 910] {
+            // SAFETY: duplicates a descriptor of the test's onto a free number.
+            assert_eq!(unsafe { libc::dup2(null.as_raw_fd(), fd) }, fd);
+        }
+        close_listed(900, 905).unwrap();
+        // SAFETY: F_GETFD only asks whether the descriptor is open.
+        let open = |fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1;
+        assert!(![900, 901, 905].into_iter().any(open));
+        assert!(open(910));
+        // SAFETY: the test's own descriptor.
+        unsafe { libc::close(910) };
     }
-    Ok(())
 }

@@ -24,6 +24,7 @@
 #![cfg_attr(not(test), no_main)]
 
 mod descriptors;
+mod dirents;
 mod drain;
 mod duration;
 mod escape;

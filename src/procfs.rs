@@ -17,6 +17,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::dirents;
 use crate::escape;
 use crate::signal::Signal;
 
@@ -93,64 +94,20 @@ impl Process {
 /// block and one stat file at a time into the stack. An error when /proc
 /// cannot be listed or its files cannot be opened (no /proc, too few
 /// descriptors): an empty scan then says nothing about who is there.
-// Never inlined: its buffers stay out of the frames of the idle loops.
-#[inline(never)]
 pub fn scan(mut each: impl FnMut(Process)) -> io::Result<()> {
     let dir = File::open("/proc")?;
-    let mut block = [0u8; 2048];
-    loop {
-        // SAFETY: the kernel writes at most `block.len()` bytes of whole
-        // linux_dirent64 records into `block`.
-        let got = unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                dir.as_raw_fd(),
-                block.as_mut_ptr(),
-                block.len(),
-            )
-        };
-        let got = match usize::try_from(got) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(_) => return Err(io::Error::last_os_error()),
-        };
-        let mut at = 0;
-        // A record: inode (8), offset (8), length (2), type (1), name, NUL.
-        while let Some(record) = block.get(at..got) {
-            let Some(len) = record
-                .get(16..18)
-                .and_then(|l| <[u8; 2]>::try_from(l).ok())
-                .map(|l| usize::from(u16::from_ne_bytes(l)))
-            else {
-                break;
-            };
-            if len == 0 {
-                break;
-            }
-            let name = record.get(19..len.min(record.len())).unwrap_or_default();
-            let name = name.split(|&b| b == 0).next().unwrap_or_default();
-            if let Some(pid) = parse_pid(name) {
-                if let Some(stat) = stat(pid)? {
-                    each(Process {
-                        pid,
-                        ppid: stat.ppid,
-                        pgid: stat.pgid,
-                        name: stat.comm,
-                        state: stat.state,
-                    });
-                }
-            }
-            at += len;
+    dirents::numbered(dir.as_raw_fd(), |pid| {
+        if let Some(stat) = stat(pid)? {
+            each(Process {
+                pid,
+                ppid: stat.ppid,
+                pgid: stat.pgid,
+                name: stat.comm,
+                state: stat.state,
+            });
         }
-    }
-}
-
-/// A directory name of /proc that is a pid.
-fn parse_pid(name: &[u8]) -> Option<i32> {
-    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(name).ok()?.parse().ok()
+        Ok(())
+    })
 }
 
 /// The fields of /proc/PID/stat rinit reads.
