@@ -252,13 +252,27 @@ const CROWD: &str =
     "trap '' TERM INT; i=0; while [ $i -lt 300 ]; do sleep 1000 & i=$((i+1)); done; \
      trap 'exit 3' INT; echo ready; while :; do sleep 0.05; done";
 
-/// Memory cut to what rinit has plus `extra_kb`, once the command runs;
-/// then a stop, the stuck report, the command's exit 3 and the drain.
-fn out_of_memory(mode: Mode, extra_kb: u64, no_memory: bool) {
+/// When the memory is cut: before what allocates next.
+#[derive(Clone, Copy, Debug)]
+enum Stage {
+    /// The command runs: the stop's relay comes next.
+    Running,
+    /// The stop was relayed: the stuck report comes next.
+    Stopped,
+    /// The stuck report is out: the command's exit and the drain come next.
+    Reported,
+    /// The drain waits out its grace: its SIGKILL list comes next.
+    Draining,
+}
+
+/// Memory cut to what rinit has plus `extra_kb` at `stage`; around it a
+/// stop, the stuck report, the command's exit 3 and the drain, which must
+/// all come out.
+fn out_of_memory(mode: Mode, stage: Stage, extra_kb: u64, no_memory: bool) {
     let mut cmd = rinit_as_user(
         mode,
         None,
-        &["-v", "--grace", "1s", "--", "sh", "-c", CROWD],
+        &["-v", "--grace", "2s", "--", "sh", "-c", CROWD],
         Stdio::piped(),
     );
     if no_memory {
@@ -269,25 +283,46 @@ fn out_of_memory(mode: Mode, extra_kb: u64, no_memory: bool) {
     out.clone().collect_from(child.stdout.take().unwrap());
     let err = Lines::default();
     err.clone().collect_from(child.stderr.take().unwrap());
-    let case = format!("{mode:?} +{extra_kb} kB no_memory={no_memory}");
+    let case = format!("{mode:?} {stage:?} +{extra_kb} kB no_memory={no_memory}");
     assert!(out.wait_for("ready", common::PATIENCE).is_some(), "{case}");
     let rinit = rinit_pid(child.id() as i32);
-    let limit = (vm_size_kb(rinit) + extra_kb) * 1024;
-    let rlimit = libc::rlimit {
-        rlim_cur: limit,
-        rlim_max: limit,
+    let cut = || {
+        let limit = (vm_size_kb(rinit) + extra_kb) * 1024;
+        let rlimit = libc::rlimit {
+            rlim_cur: limit,
+            rlim_max: limit,
+        };
+        assert_eq!(
+            unsafe { libc::prlimit(rinit, libc::RLIMIT_AS, &rlimit, std::ptr::null_mut()) },
+            0,
+            "{case}"
+        );
     };
-    assert_eq!(
-        unsafe { libc::prlimit(rinit, libc::RLIMIT_AS, &rlimit, std::ptr::null_mut()) },
-        0
-    );
+    let expect = |line: &str| {
+        assert!(
+            err.wait_for(line, common::PATIENCE).is_some(),
+            "{case}: no {line:?}\n{}",
+            err.text()
+        );
+    };
+    if let Stage::Running = stage {
+        cut();
+    }
     kill(rinit, libc::SIGTERM);
-    assert!(
-        err.wait_for("still running", common::PATIENCE).is_some(),
-        "{case}: no stuck report\n{}",
-        err.text()
-    );
+    if let Stage::Stopped = stage {
+        expect("SIGTERM from");
+        cut();
+    }
+    expect("still running");
+    if let Stage::Reported = stage {
+        cut();
+    }
     kill(rinit, libc::SIGINT);
+    if let Stage::Draining = stage {
+        expect("sending SIGTERM to what is left");
+        cut();
+        expect("grace of 2s is over");
+    }
     let status = common::wait_or_kill(&mut child);
     assert_eq!(status, Some(3), "{case}\n{}", err.text());
 }
@@ -297,10 +332,27 @@ fn memory_cut_to_what_rinit_has_never_ends_it() {
     let mut runs = Vec::new();
     for extra in [0, 8, 16, 64, 256] {
         runs.push(thread::spawn(move || {
-            out_of_memory(Mode::Pid1, extra, false)
+            out_of_memory(Mode::Pid1, Stage::Running, extra, false)
         }));
     }
-    runs.push(thread::spawn(|| out_of_memory(Mode::Subreaper, 0, false)));
+    runs.push(thread::spawn(|| {
+        out_of_memory(Mode::Subreaper, Stage::Running, 0, false)
+    }));
+    for run in runs {
+        run.join().unwrap();
+    }
+}
+
+#[test]
+fn memory_cut_at_each_later_stage_never_ends_it() {
+    let mut runs = Vec::new();
+    for stage in [Stage::Stopped, Stage::Reported, Stage::Draining] {
+        for (mode, extra) in [(Mode::Pid1, 0), (Mode::Pid1, 16), (Mode::Subreaper, 0)] {
+            runs.push(thread::spawn(move || {
+                out_of_memory(mode, stage, extra, false)
+            }));
+        }
+    }
     for run in runs {
         run.join().unwrap();
     }
@@ -315,8 +367,113 @@ fn no_allocation_is_left_that_could_abort_once_the_command_runs() {
     }
     let runs: Vec<_> = MODES
         .iter()
-        .map(|&mode| thread::spawn(move || out_of_memory(mode, 0, true)))
+        .map(|&mode| thread::spawn(move || out_of_memory(mode, Stage::Draining, 0, true)))
         .collect();
+    for run in runs {
+        run.join().unwrap();
+    }
+}
+
+/// What /proc shows rinit: nothing, or only its own user's processes.
+#[derive(Clone, Copy, Debug)]
+enum ProcView {
+    Absent,
+    HidePid,
+}
+
+/// rinit as PID 1 (or under a shell that then stays PID 1) of a namespace
+/// whose /proc is `view`, as `uid`; its command ignores SIGTERM, has 50
+/// processes below it that ignore SIGTERM and SIGINT, and exits 3 on
+/// SIGINT. The SIGINT is relayed within a second, the status comes out,
+/// and the drain leaves no process behind.
+fn without_a_full_proc(view: ProcView, mode: Mode, uid: Option<u32>) {
+    let setup = match view {
+        ProcView::Absent => "umount -l /proc",
+        ProcView::HidePid => "mount -t proc -o hidepid=2 proc /proc",
+    };
+    // Away from PID 1 the shell stays, says when rinit is gone and waits:
+    // whatever rinit left would still be there to count.
+    let script = match mode {
+        Mode::Pid1 => format!("{setup} && exec \"$@\""),
+        Mode::Subreaper => {
+            format!("{setup} && {{ \"$@\"; s=$?; echo rinit-exited; sleep 2; exit $s; }}")
+        }
+    };
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount", "--propagation", "private"])
+        .args(["--kill-child", "--", "sh", "-c", &script, "sh"]);
+    let ids = uid.map(|uid| (format!("--reuid={uid}"), format!("--regid={uid}")));
+    if let Some((reuid, regid)) = &ids {
+        cmd.args(["setpriv", reuid, regid, "--clear-groups", "--"]);
+    }
+    let crowd = "trap '' TERM INT; i=0; while [ $i -lt 50 ]; do sleep 1000 & i=$((i+1)); done; \
+                 trap 'echo got-INT; exit 3' INT; echo ready; while :; do sleep 0.05; done";
+    cmd.arg(common::rinit_bin())
+        .args(["-vv", "--grace", "1s", "--", "sh", "-c", crowd]);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    common::clean_slate(&mut cmd);
+    let case = format!("{view:?} {mode:?} {uid:?}");
+    let mut child = cmd.spawn().unwrap();
+    let out = Lines::default();
+    out.clone().collect_from(child.stdout.take().unwrap());
+    let err = Lines::default();
+    err.clone().collect_from(child.stderr.take().unwrap());
+    assert!(
+        out.wait_for("ready", common::PATIENCE).is_some(),
+        "{case}\n{}",
+        err.text()
+    );
+    if let ProcView::Absent = view {
+        assert!(
+            err.wait_for("/proc is not mounted", common::PATIENCE)
+                .is_some(),
+            "{case}: /proc was there\n{}",
+            err.text()
+        );
+    }
+    let rinit = rinit_pid(child.id() as i32);
+    kill(rinit, libc::SIGTERM);
+    thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    kill(rinit, libc::SIGINT);
+    let got = out.wait_for("got-INT", common::PATIENCE);
+    let took = sent.elapsed();
+    assert!(got.is_some(), "{case}: SIGINT never reached the command");
+    assert!(took < RELAYED_WITHIN, "{case}: SIGINT took {took:?}");
+    if mode == Mode::Subreaper {
+        assert!(
+            out.wait_for("rinit-exited", common::PATIENCE).is_some(),
+            "{case}\n{}",
+            err.text()
+        );
+        // The shell and its sleep are all the namespace may still hold.
+        let shell = common::descendants(child.id() as i32);
+        let left: Vec<_> = shell
+            .iter()
+            .filter(|&&p| common::comm(p).as_deref() == Some("sleep"))
+            .collect();
+        assert!(
+            left.len() <= 1,
+            "{case}: left behind: {left:?}\n{}",
+            err.text()
+        );
+    }
+    let status = common::wait_or_kill(&mut child);
+    assert_eq!(status, Some(3), "{case}\n{}", err.text());
+}
+
+#[test]
+fn no_proc_and_a_hidden_proc_still_relay_exit_and_drain() {
+    let mut runs = Vec::new();
+    for view in [ProcView::Absent, ProcView::HidePid] {
+        for mode in MODES {
+            for uid in [None, Some(1000)] {
+                runs.push(thread::spawn(move || without_a_full_proc(view, mode, uid)));
+            }
+        }
+    }
     for run in runs {
         run.join().unwrap();
     }
