@@ -1,6 +1,7 @@
 //! PID 1 keeps working whatever surrounds it: a stderr whose reader
 //! stalled, of every kind and as any user; memory cut to what rinit
-//! already has; deep and wide trees; too few descriptors. Each case sends
+//! already has, at each stage; /proc absent or hiding processes; deep and
+//! wide trees; too few descriptors. Each case sends
 //! a signal afterwards and wants it relayed within a second, and the
 //! command's status out.
 
