@@ -141,63 +141,87 @@ fn a_terminal_of_another_user_that_is_read_gets_every_line() {
     }
 }
 
+/// The kinds of stderr rinit may be handed.
+const KINDS: [&str; 7] = ["closed", "fifo", "file", "null", "pipe", "pty", "socket"];
+
+/// A stderr of `kind` (FIFOs and files in `dir`, named for `tag`) and what
+/// reads it: the other end, to read from or to leave unread (a stall);
+/// None where nothing can be read back (/dev/null, closed).
+fn stderr_of(kind: &str, dir: &std::path::Path, tag: &str) -> (Stdio, Option<std::fs::File>) {
+    match kind {
+        "pipe" => {
+            let (r, w) = nix::unistd::pipe().unwrap();
+            (Stdio::from(w), Some(r.into()))
+        }
+        "fifo" => {
+            let fifo = dir.join(format!("fifo-{tag}"));
+            let _ = std::fs::remove_file(&fifo);
+            nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+            let r = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags_nonblock()
+                .open(&fifo)
+                .unwrap();
+            let w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            // Reads wait for lines again, as a reader's would.
+            nix::fcntl::fcntl(
+                &r,
+                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
+            )
+            .unwrap();
+            (Stdio::from(w), Some(r))
+        }
+        "pty" => {
+            let pty = nix::pty::openpty(None, None).unwrap();
+            (Stdio::from(pty.slave), Some(pty.master.into()))
+        }
+        "socket" => {
+            let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+            (
+                Stdio::from(std::os::fd::OwnedFd::from(a)),
+                Some(std::os::fd::OwnedFd::from(b).into()),
+            )
+        }
+        "file" => {
+            let path = dir.join(format!("log-{tag}"));
+            let f = std::fs::File::create(&path).unwrap();
+            (Stdio::from(f), Some(std::fs::File::open(&path).unwrap()))
+        }
+        _ => (Stdio::null(), None),
+    }
+}
+
+/// rinit at -vv as PID 1, as `uid`, with stderr of `kind`; closed when
+/// `kind` says so.
+fn rinit_with_stderr(kind: &str, uid: Option<u32>, script: &str, stderr: Stdio) -> Command {
+    let mut cmd = rinit_as_user(Mode::Pid1, uid, &["-vv", "--", "sh", "-c", script], stderr);
+    if kind == "closed" {
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                libc::close(2);
+                Ok(())
+            });
+        }
+    }
+    cmd
+}
+
 /// Every kind of stderr, stalled: the command fills it and rinit logs at
 /// -vv; a signal still goes through at once and the status comes out.
 #[test]
 fn every_kind_of_stalled_stderr_as_root_and_as_another_user() {
     let dir = std::env::temp_dir().join(format!("rinit-adversity-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let fifo = dir.join("fifo");
-    let _ = std::fs::remove_file(&fifo);
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
     let script =
         "command exec 3>&2 2>/dev/null || exec 3>/dev/null 2>/dev/null; (trap '' USR1; head -c 1000000 /dev/zero >&3) & trap 'echo got-USR1; exit 9' USR1; echo ready; \
                   while :; do sleep 0.05; done";
-    let mut kinds: Vec<&str> = vec!["pipe", "fifo", "pty", "socket", "file", "null", "closed"];
-    kinds.sort_unstable();
-    for kind in kinds {
+    for kind in KINDS {
         for uid in [None, Some(1000)] {
-            // What is kept open for the stall: the other end, never read.
-            let (stderr, _keep): (Stdio, Box<dyn std::any::Any>) = match kind {
-                "pipe" => {
-                    let (r, w) = nix::unistd::pipe().unwrap();
-                    (Stdio::from(w), Box::new(r))
-                }
-                "fifo" => {
-                    let r = std::fs::OpenOptions::new()
-                        .read(true)
-                        .custom_flags_nonblock()
-                        .open(&fifo)
-                        .unwrap();
-                    let w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-                    (Stdio::from(w), Box::new(r))
-                }
-                "pty" => {
-                    let pty = nix::pty::openpty(None, None).unwrap();
-                    (Stdio::from(pty.slave), Box::new(pty.master))
-                }
-                "socket" => {
-                    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-                    (Stdio::from(std::os::fd::OwnedFd::from(a)), Box::new(b))
-                }
-                "file" => {
-                    let f = std::fs::File::create(dir.join(format!("log-{uid:?}"))).unwrap();
-                    (Stdio::from(f), Box::new(()))
-                }
-                "null" => (Stdio::null(), Box::new(())),
-                _ => (Stdio::null(), Box::new(())),
-            };
-            let mut cmd =
-                rinit_as_user(Mode::Pid1, uid, &["-vv", "--", "sh", "-c", script], stderr);
-            if kind == "closed" {
-                unsafe {
-                    std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-                        libc::close(2);
-                        Ok(())
-                    });
-                }
-            }
-            let mut child = cmd.spawn().unwrap();
+            // The other end is kept open, never read: the stall.
+            let (stderr, _unread) = stderr_of(kind, &dir, &format!("stalled-{uid:?}"));
+            let mut child = rinit_with_stderr(kind, uid, script, stderr)
+                .spawn()
+                .unwrap();
             let out = Lines::default();
             out.clone().collect_from(child.stdout.take().unwrap());
             assert!(
@@ -224,6 +248,62 @@ fn every_kind_of_stalled_stderr_as_root_and_as_another_user() {
                 "{kind} {uid:?}: SIGUSR1 took {took:?}"
             );
             assert_eq!(status, Some(9), "{kind} {uid:?}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every kind of stderr that is read gets every line, whoever owns it:
+/// bounded writes drop nothing from a reader that keeps up.
+#[test]
+fn every_kind_of_working_stderr_gets_every_line_as_root_and_as_another_user() {
+    let dir = std::env::temp_dir().join(format!("rinit-working-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "trap 'exit 7' USR1; echo ready; while :; do sleep 0.05; done";
+    for kind in KINDS {
+        for uid in [None, Some(1000)] {
+            let (stderr, reader) = stderr_of(kind, &dir, &format!("working-{uid:?}"));
+            let Some(reader) = reader else { continue };
+            // A file is read once rinit is gone; the others as it writes.
+            let err = Lines::default();
+            let file = match kind {
+                "file" => Some(reader),
+                _ => {
+                    err.clone().collect_from(reader);
+                    None
+                }
+            };
+            let mut child = rinit_with_stderr(kind, uid, script, stderr)
+                .spawn()
+                .unwrap();
+            let out = Lines::default();
+            out.clone().collect_from(child.stdout.take().unwrap());
+            assert!(
+                out.wait_for("ready", common::PATIENCE).is_some(),
+                "{kind} {uid:?}"
+            );
+            let rinit = rinit_pid(child.id() as i32);
+            for _ in 0..50 {
+                kill(rinit, libc::SIGWINCH);
+                thread::sleep(Duration::from_millis(2));
+            }
+            kill(rinit, libc::SIGUSR1);
+            assert_eq!(common::wait_or_kill(&mut child), Some(7), "{kind} {uid:?}");
+            if let Some(file) = file {
+                err.clone().collect_from(file);
+            }
+            for line in ["started 'sh -c", "SIGUSR1 from", "exiting with status 7"] {
+                assert!(
+                    err.wait_for(line, common::PATIENCE).is_some(),
+                    "{kind} {uid:?}: no {line:?} in\n{}",
+                    err.text()
+                );
+            }
+            assert!(
+                !err.text().contains("were lost"),
+                "{kind} {uid:?}: lines lost\n{}",
+                err.text()
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

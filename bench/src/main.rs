@@ -4,10 +4,12 @@
 //!   rinit-bench run [--only M,...] NAME=PATH...
 //!                                  measure every init given (M: size, idle,
 //!                                  latency, fidelity, startup, reaping,
-//!                                  shutdown)
+//!                                  shutdown, relay-cost)
 //!   rinit-bench probe              (under an init) report signals on stdout
 //!   rinit-bench orphans N          (under an init as PID 1) orphan N processes
 //!   rinit-bench app FILE           (under an init) flush to FILE on SIGTERM
+//!   rinit-bench tree chain|wide N  (under an init) a fork chain N deep or N
+//!                                  children, then "ready"
 
 use std::collections::HashMap;
 use std::fs;
@@ -25,8 +27,9 @@ fn main() {
         Some("probe") => probe(),
         Some("orphans") => orphans(args[1].parse().expect("N")),
         Some("app") => app(&args[1]),
+        Some("tree") => tree(&args[1], args[2].parse().expect("N")),
         _ => {
-            eprintln!("usage: rinit-bench run NAME=PATH... | probe | orphans N | app FILE");
+            eprintln!("usage: rinit-bench run NAME=PATH... | probe | orphans N | app FILE | tree chain|wide N");
             process::exit(2);
         }
     }
@@ -196,6 +199,34 @@ fn app(file: &str) {
     unsafe { libc::sigwaitinfo(&set, ptr::null_mut()) };
     thread::sleep(Duration::from_millis(100));
     fs::write(file, "flushed").unwrap();
+}
+
+/// Under an init: a fork chain `n` deep (each process waits for the next)
+/// or `n` children of this one; the last to start says "ready", and all
+/// wait for a signal (SIGTERM ends them).
+fn tree(shape: &str, n: usize) {
+    for i in 0..n {
+        let pid = unsafe { libc::fork() };
+        match (shape, pid) {
+            ("chain", 0) | ("wide", 1..) => {}
+            ("chain", _) => {
+                unsafe { libc::waitpid(pid, ptr::null_mut(), 0) };
+                process::exit(0);
+            }
+            _ => loop {
+                unsafe { libc::pause() };
+            },
+        }
+        if shape == "chain" && i + 1 == n {
+            say("ready");
+        }
+    }
+    if shape == "wide" {
+        say("ready");
+    }
+    loop {
+        unsafe { libc::pause() };
+    }
 }
 
 // ------------------------------------------------------------- the inits --
@@ -649,6 +680,125 @@ fn run(args: &[String]) {
             println!("| {name} | {} | {} |", cell(false), cell(true));
         }
     }
+
+    // CPU per relayed signal with -v, as PID 1 over wide and deep trees:
+    // rinit alone looks at the tree then (for processes that left the
+    // command's group), so only rinit's builds are measured (under
+    // dumb-init's name it is the release build again).
+    if wanted("relay-cost") {
+        eprintln!("[bench] CPU per relayed signal with -v: 3 rounds");
+        let shapes = [
+            ("wide", 10),
+            ("wide", 1000),
+            ("wide", 10_000),
+            ("chain", 2000),
+        ];
+        let rinits: Vec<&Init> = inits
+            .iter()
+            .filter(|i| i.name.starts_with("rinit") && !i.name.contains("-as-"))
+            .collect();
+        let mut cost: HashMap<(&str, usize), Vec<f64>> = HashMap::new();
+        for _ in 0..3 {
+            for (k, &(shape, n)) in shapes.iter().enumerate() {
+                for init in &rinits {
+                    if let Some(us) = relay_cost(init, &me, shape, n) {
+                        cost.entry((&init.name, k)).or_default().push(us);
+                    }
+                }
+            }
+        }
+        println!("\n## CPU per relayed signal with `-v`, as PID 1 (µs of the init's CPU, median of 3 runs of 20 signals)\n");
+        println!("Each SIGWINCH is waited for in the log before the next. With `-v` every relayed signal looks for processes that left the command's group: one read of /proc, sorted by parent.\n");
+        println!("| init | 10 children | 1,000 children | 10,000 children | a chain 2,000 deep |\n|---|---:|---:|---:|---:|");
+        for init in &rinits {
+            let cells: Vec<String> = (0..shapes.len())
+                .map(|k| match cost.get(&(init.name.as_str(), k)) {
+                    Some(runs) => format!("{:.0}", stats(&mut runs.clone()).median),
+                    None => "failed".into(),
+                })
+                .collect();
+            println!("| {} | {} |", init.name, cells.join(" | "));
+        }
+    }
+}
+
+/// The lines of `stream`, as they come, on a channel.
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits up to `timeout` for a line of `rx` containing `what`.
+fn wait_line(rx: &std::sync::mpsc::Receiver<String>, what: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains(what) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// The time a thread has run on a CPU, in ns (/proc/PID/schedstat).
+fn cpu_ns(pid: i32) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// An init as PID 1 with `-v` over `me tree SHAPE N`: the CPU it spends
+/// per relayed SIGWINCH (each one waited for in its log before the next,
+/// as standard signals coalesce), in µs.
+fn relay_cost(init: &Init, me: &str, shape: &str, n: usize) -> Option<f64> {
+    const SIGNALS: u64 = 20;
+    let mut argv = init.pid1_argv();
+    argv.insert(argv.len() - 1, "-v".into());
+    argv.extend([me.to_owned(), "tree".into(), shape.into(), n.to_string()]);
+    let mut child = command(&argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let out = lines_of(child.stdout.take()?);
+    let err = lines_of(child.stderr.take()?);
+    let measured = (|| {
+        if !wait_line(&out, "ready", Duration::from_secs(120)) {
+            return None;
+        }
+        let unshare = child.id();
+        let children =
+            fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).ok()?;
+        let pid: i32 = children.split_whitespace().next()?.parse().ok()?;
+        let before = cpu_ns(pid)?;
+        for _ in 0..SIGNALS {
+            unsafe { libc::kill(pid, libc::SIGWINCH) };
+            if !wait_line(&err, "SIGWINCH from", Duration::from_secs(30)) {
+                return None;
+            }
+        }
+        let spent = cpu_ns(pid)? - before;
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        Some(spent as f64 / SIGNALS as f64 / 1000.0)
+    })();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !matches!(child.try_wait(), Ok(Some(_))) {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    measured
 }
 
 /// Runs `argv` (an init as PID 1 of a new namespace, with the app), waits
