@@ -29,6 +29,7 @@ mod drain;
 mod duration;
 mod escape;
 mod event;
+mod expand;
 mod inspect;
 mod json;
 mod log;
@@ -98,9 +99,9 @@ fn start(args: Vec<OsString>) -> ! {
     memory::name(personality.name());
     let parsed =
         options::parse(args.get(1..).unwrap_or_default()).and_then(|request| match request {
-            Request::Run(flags) => {
-                Settings::resolve(flags, personality, |k| std::env::var_os(k)).map(Some)
-            }
+            Request::Run(flags) => Settings::resolve(flags, personality, |k| std::env::var_os(k))
+                .and_then(|s| s.expanded(std::env::vars_os))
+                .map(Some),
             Request::Help => print_and_exit(options::HELP),
             Request::Version => print_version(),
             Request::License => print_and_exit(include_str!("../LICENSE")),

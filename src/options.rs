@@ -39,6 +39,8 @@ pub struct Flags {
     pub log_format: Option<OsString>,
     /// `-P`: no command; hold the namespaces and reap (a pod's infra).
     pub pause: bool,
+    /// `--expand`: `$NAME` and `${NAME...}` in the command's words.
+    pub expand: bool,
     pub command: Vec<OsString>,
 }
 
@@ -80,10 +82,11 @@ enum Opt {
     Json,
     LogFormat,
     Pause,
+    Expand,
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 21] = [
+const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 22] = [
     (Some(b'v'), Some("verbose"), Opt::Verbose, false),
     (Some(b'c'), Some("single-child"), Opt::SingleChild, false),
     (Some(b'a'), Some("signal-all"), Opt::SignalAll, false),
@@ -107,6 +110,7 @@ const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 21] = [
     (None, Some("log-format"), Opt::LogFormat, true),
     // catatonit's pause mode (podman pods, a Kubernetes pause image).
     (Some(b'P'), Some("pause"), Opt::Pause, false),
+    (None, Some("expand"), Opt::Expand, false),
 ];
 
 /// Splits rinit's arguments (without argv[0]) into flags and the command.
@@ -149,6 +153,7 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::License => return Ok(Request::License),
                 Opt::LogFormat => flags.log_format = Some(value()),
                 Opt::Pause => flags.pause = true,
+                Opt::Expand => flags.expand = true,
                 Opt::Json => json = true,
                 Opt::Inspect => {
                     // An optional PID follows; PID 1 by default.
@@ -304,6 +309,9 @@ Options (they end at '--' or at the first word that is not one):
   -P, --pause              run no command: hold the PID namespace and reap
                            every zombie until a stop signal, then exit 0
                            (a podman pod's infra, a Kubernetes pause image)
+      --expand             expand $NAME, ${NAME}, ${NAME:-word} (-, :+, +, :?, ?)
+                           in COMMAND's words from its environment; $$ is $;
+                           no splitting, globs, quotes or $(...): not a shell
       --log-format FORMAT  text (the default) or json: one JSON object a line
       --inspect [PID]      say how process PID (default 1) handles signals,
                            whether `docker stop` will reach it, and its zombies
@@ -320,6 +328,7 @@ Environment (options win over it):
   RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
   RINIT_STOP_SIGNALS=LIST  as --stop-signals
   RINIT_LOG_FORMAT=json    as --log-format
+  RINIT_EXPAND=1           as --expand
   TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, TINI_SUBREAPER,
   DUMB_INIT_DEBUG, DUMB_INIT_SETSID   as tini and dumb-init read them
 

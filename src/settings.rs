@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::duration;
 use crate::escape::quoted;
+use crate::expand;
 use crate::log::{Format, Level};
 use crate::options::{Flags, UsageError};
 use crate::personality::{Leftovers, Personality};
@@ -54,6 +55,8 @@ pub struct Settings {
     pub log_format: Format,
     /// `-P`: run no command, hold the namespace and reap until a stop signal.
     pub pause: bool,
+    /// `--expand`: the command's words are expanded (see `expanded`).
+    pub expand: bool,
     pub command: Vec<OsString>,
 }
 
@@ -227,8 +230,23 @@ impl Settings {
             warn_reaped: flags.warn_reaped,
             zero_codes,
             pause: flags.pause,
+            // Off under every name unless asked for: drop-in means the
+            // arguments untouched.
+            expand: flags.expand || env_is("RINIT_EXPAND", "1"),
             command: flags.command,
         })
+    }
+
+    /// With `--expand`, the command's words expanded from `environment`,
+    /// the one the command gets; read only then, as it costs a copy of it.
+    pub fn expanded<I>(mut self, environment: impl FnOnce() -> I) -> Result<Settings, UsageError>
+    where
+        I: IntoIterator<Item = (OsString, OsString)>,
+    {
+        if self.expand {
+            self.command = expand::command(&self.command, &expand::Env::new(environment()))?;
+        }
+        Ok(self)
     }
 
     /// The status rinit exits with for the command's `status`.

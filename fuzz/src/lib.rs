@@ -1,5 +1,6 @@
 //! rinit's parsers, compiled from rinit's own sources for the fuzz targets:
-//! option parsing and settings resolution, and the /proc readers.
+//! option parsing and settings resolution, `--expand`, and the /proc
+//! readers.
 
 #![allow(dead_code, unused_imports, unused_macros)]
 
@@ -7,6 +8,8 @@
 pub mod duration;
 #[path = "../../src/escape.rs"]
 pub mod escape;
+#[path = "../../src/expand.rs"]
+pub mod expand;
 #[path = "../../src/event.rs"]
 pub mod event;
 #[path = "../../src/json.rs"]

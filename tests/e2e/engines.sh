@@ -120,6 +120,7 @@ docker_run() {
   local name=$1 init=()
   shift
   [ "$1" = --init ] && init=(--init) && shift
+  [ "$1" = --env ] && init+=(--env "$2") && shift 2
   shift # --
   docker_ run -d --name "$name" --network none "${init[@]}" \
     -v /usr:/usr:ro -v "$venv:$venv:ro" "$image" "$@" >/dev/null
@@ -220,8 +221,10 @@ containerd_logs() { cat "$work/$1.log"; }
 skipped=()
 rows=()
 
-# In the container's network namespace, as a client next to it would be.
-client() { nsenter --target "$pid" --net "$venv/bin/python" "$repo/tests/e2e/app/client.py" "$@"; }
+# In the container's network namespace, as a client next to it would be;
+# the app on port $app_port.
+app_port=80
+client() { APP_PORT=$app_port nsenter --target "$pid" --net "$venv/bin/python" "$repo/tests/e2e/app/client.py" "$@"; }
 
 # scenario ENGINE NAME IN-FLIGHT [--init] -- COMMAND...: starts it, waits for
 # the app, sends 2 s of load (and with IN-FLIGHT=1 a /slow request first),
@@ -317,6 +320,21 @@ run_engine() {
   row "$e" "f) c) with a background worker that needs 1 s to flush" "$(grep -q 'worker: flushed' "$work/$name.out" && echo 'worker: flushed' || echo 'worker lost its data')"
   check "$e f: the background worker flushed before the container was gone" grep -q "worker: flushed" "$work/$name.out"
   check "$e f: graceful, exit 143 (the wrapper shell's)" bash -c "[ '$code' = 143 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
+
+  # No shell for $PORT: the port Cloud Run or Heroku hands over, expanded by
+  # rinit from the container's environment.
+  if [ "$e" = docker ]; then
+    next
+    app_port=8123
+    # shellcheck disable=SC2016
+    scenario "$e" "$name" 0 --env PORT=8123 -- /sbin/rinit --expand -- \
+      gunicorn -w 1 -k uvicorn.workers.UvicornWorker --bind '0.0.0.0:${PORT:-8000}' --chdir /app app:app
+    app_port=80
+    row "$e" "g) \`rinit --expand -- gunicorn --bind '0.0.0.0:\${PORT:-8000}' ...\`, \`-e PORT=8123\`" "$(shown)"
+    check "$e g: gunicorn listened on \$PORT, 8123" grep -q "Listening at: http://0.0.0.0:8123" "$work/$name.out"
+    check "$e g: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
+    check "$e g: stopped in well under a second ($stop s)" fast 1
+  fi
 
   if [ "$e" != containerd ]; then
     next

@@ -1,5 +1,5 @@
-"""Requests to the app on 127.0.0.1:80, from the container's own network
-namespace (the engines run it with --network none).
+"""Requests to the app on 127.0.0.1:80 (or APP_PORT), from the container's
+own network namespace (the engines run it with --network none).
 
     client.py wait            until the app answers (30 s at most)
     client.py slow            one request to /slow: prints its status
@@ -8,14 +8,17 @@ namespace (the engines run it with --network none).
                               is removed: prints "sent N failed M"
 """
 
+import os
 import sys
 import time
 import urllib.request
 
+PORT = os.environ.get("APP_PORT", "80")
+
 
 def get(path, timeout=5):
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:80{path}", timeout=timeout) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=timeout) as r:
             r.read()
             return r.status
     except Exception as e:  # refused, reset, 5xx: a failed request
