@@ -16,6 +16,7 @@ use nix::unistd::Pid;
 use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Log};
+use crate::oom::Oom;
 use crate::personality::Leftovers;
 use crate::procfs;
 use crate::reach;
@@ -35,6 +36,7 @@ pub struct Drain<'a> {
     pub signals: &'a Signals,
     pub relay: &'a Relay<'a>,
     pub settings: &'a Settings,
+    pub oom: &'a Oom,
     /// The command's pid.
     pub command: Pid,
 }
@@ -43,7 +45,7 @@ impl Drain<'_> {
     /// Stops and reaps what is left; returns the command's `exit` unchanged.
     pub fn run(&self, exit: Exit) -> Exit {
         let children_left =
-            reap::pass(self.log, self.command, self.settings.warn_reaped).children_left;
+            reap::pass(self.log, self.command, self.settings.warn_reaped, self.oom).children_left;
         if !children_left && !outsiders_left() {
             return exit;
         }
@@ -155,7 +157,9 @@ impl Drain<'_> {
     /// once only they are left, rinit as PID 1 looks again every `LOOK_EVERY`.
     fn all_gone_by(&self, deadline: Option<Instant>) -> bool {
         let mut batch = signals::batch();
-        let reap = || reap::pass(self.log, self.command, self.settings.warn_reaped).children_left;
+        let reap = || {
+            reap::pass(self.log, self.command, self.settings.warn_reaped, self.oom).children_left
+        };
         let mut children_left = reap();
         loop {
             if !children_left && !outsiders_left() {

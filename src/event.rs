@@ -21,6 +21,9 @@ pub struct Event<'a> {
     pub status: Option<i32>,
     /// How many log lines were lost.
     pub lost: Option<u64>,
+    /// For a SIGKILL death: whether the kernel's OOM killer sent it (none
+    /// when that cannot be told).
+    pub oom: Option<bool>,
 }
 
 impl<'a> Event<'a> {
@@ -93,6 +96,9 @@ pub fn write_json(
     }
     if let Some(lost) = e.lost {
         write!(out, ",\"lost\":{lost}")?;
+    }
+    if let Some(oom) = e.oom {
+        write!(out, ",\"oom\":{oom}")?;
     }
     out.write_str("}")
 }

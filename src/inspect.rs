@@ -11,6 +11,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::escape;
 use crate::json::Str;
+use crate::oom;
 use crate::options::{self, Request};
 use crate::personality::Personality;
 use crate::processes::{self, Entry};
@@ -63,6 +64,8 @@ pub struct Report {
     unreadable: Vec<String>,
     /// Only knowable for rinit, which registers itself away from PID 1.
     subreaper: Option<bool>,
+    /// Its memory cgroup: the limit, the usage, how many the OOM killer took.
+    memory: Option<oom::Usage>,
     signals: Vec<(Signal, Handling)>,
     /// "dropped", "forwarded", "handled", "queued", "terminates" or "unknown".
     sigterm: &'static str,
@@ -198,6 +201,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         rinit,
         unreadable,
         subreaper: (rinit == Some(true)).then_some(!pid1),
+        memory: oom::usage(pid),
         signals,
         sigterm,
         verdict,
@@ -308,6 +312,10 @@ impl Report {
                 "  child subreaper: unknown (Linux tells only the process itself)"
             ),
         };
+        let _ = match &self.memory {
+            Some(memory) => writeln!(out, "  memory (its cgroup): {memory}"),
+            None => writeln!(out, "  memory (its cgroup): not readable here"),
+        };
         let _ = writeln!(out, "signals:");
         for (sig, handling) in self
             .signals
@@ -369,6 +377,8 @@ impl Report {
             ",\"subreaper\":{}",
             self.subreaper.map_or("null".into(), |s| s.to_string())
         );
+        let memory = self.memory.as_ref().map_or("null".into(), oom::Usage::json);
+        let _ = write!(out, ",\"memory\":{memory}");
         let signals = self
             .signals
             .iter()

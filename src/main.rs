@@ -34,6 +34,7 @@ mod inspect;
 mod json;
 mod log;
 mod memory;
+mod oom;
 mod options;
 mod pause;
 mod personality;
@@ -58,6 +59,7 @@ use std::process::exit;
 use drain::Drain;
 use event::Event;
 use log::{info, warning, Level, Log};
+use oom::Oom;
 use options::Request;
 use personality::Personality;
 use relay::{Relay, Target};
@@ -181,7 +183,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
     if settings.pause {
         memory::command_runs();
         let_go(signals, log);
-        return pause::run(log, signals, settings);
+        return pause::run(log, signals, settings, &Oom::watch());
     }
     let mut command = Command::new(&settings.command);
     let shown = command.display();
@@ -215,6 +217,8 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
     };
     info!(log, event: &event, "started '{shown}' as pid {child}");
     let_go(signals, log);
+    // After let_go, which would close the cgroup's descriptor.
+    let oom = Oom::watch();
     // The command leads its own process group: its pid is the group's id.
     let group = (!settings.shared_group).then_some(child);
     let relay = Relay {
@@ -228,12 +232,13 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         group,
         job_control: settings.job_control,
     };
-    let exit = Supervisor::new(log, settings, signals, &relay, child).run();
+    let exit = Supervisor::new(log, settings, signals, &relay, &oom, child).run();
     let drain = Drain {
         log,
         signals,
         relay: &relay,
         settings,
+        oom: &oom,
         command: child,
     };
     settings.exit_status(drain.run(exit).status())

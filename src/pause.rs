@@ -10,13 +10,14 @@ use nix::unistd::Pid;
 
 use crate::event::Event;
 use crate::log::{info, warning, Log};
+use crate::oom::Oom;
 use crate::reap;
 use crate::settings::Settings;
 use crate::signal;
 use crate::signals::{self, Signals};
 
 /// Pauses until a stop signal; the exit status.
-pub fn run(log: &Log, signals: &Signals, settings: &Settings) -> i32 {
+pub fn run(log: &Log, signals: &Signals, settings: &Settings, oom: &Oom) -> i32 {
     info!(
         log, event: &Event::named("pause"),
         "pausing (-P): no command; reaping every zombie until {}",
@@ -45,7 +46,7 @@ pub fn run(log: &Log, signals: &Signals, settings: &Settings) -> i32 {
             }
         }
         if reap {
-            reap::pass(log, nobody, settings.warn_reaped);
+            reap::pass(log, nobody, settings.warn_reaped, oom);
         }
     }
 }

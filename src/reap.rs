@@ -11,7 +11,8 @@ use nix::unistd::Pid;
 
 use crate::event::Event;
 use crate::log::{debug, info, warning, Log};
-use crate::signal::Signal;
+use crate::oom::{Killer, Oom};
+use crate::signal::{self, Signal};
 
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,38 +101,63 @@ fn reap_one() -> Reap {
 pub struct Pass {
     /// How the main child ended, if it was among the reaped.
     pub main_exit: Option<Exit>,
+    /// Who sent the SIGKILL that ended the main child, when one did.
+    pub main_killer: Option<Killer>,
     /// Whether rinit still has children (running ones).
     pub children_left: bool,
 }
 
 /// Reaps every exited child, logging each; `main` is the command's pid.
-/// `warn` (tini's `-w`) makes every other reaped process a warning.
-pub fn pass(log: &Log, main: Pid, warn: bool) -> Pass {
+/// `warn` (tini's `-w`) makes every other reaped process a warning. Every
+/// SIGKILL death is put to the memory cgroup's OOM count (`oom`), so that
+/// each OOM kill is told apart from a later `kill -9`.
+pub fn pass(log: &Log, main: Pid, warn: bool, oom: &Oom) -> Pass {
     let mut main_exit = None;
+    let mut main_killer = None;
     loop {
-        match reap_one() {
-            Reap::Reaped(pid, exit) if pid == main => {
-                info!(log, event: &exit.event("child_exited", pid), "child {pid} {exit}");
-                main_exit = Some(exit);
-            }
-            Reap::Reaped(pid, exit) if warn => {
-                warning!(log, event: &exit.event("reaped", pid), "reaped process {pid}, which {exit}")
-            }
-            Reap::Reaped(pid, exit) => {
-                debug!(log, event: &exit.event("reaped", pid), "reaped process {pid}, which {exit}")
-            }
-            Reap::Running => {
+        let (pid, exit) = match reap_one() {
+            Reap::Reaped(pid, exit) => (pid, exit),
+            done => {
                 return Pass {
                     main_exit,
-                    children_left: true,
+                    main_killer,
+                    children_left: matches!(done, Reap::Running),
                 }
             }
-            Reap::NoChildren => {
-                return Pass {
-                    main_exit,
-                    children_left: false,
-                }
-            }
+        };
+        let killer = (exit == Exit::Signal(signal::KILL)).then(|| oom.killer());
+        let event = Event {
+            oom: killer.and_then(Killer::oom),
+            ..exit.event(
+                if pid == main {
+                    "child_exited"
+                } else {
+                    "reaped"
+                },
+                pid,
+            )
+        };
+        let how = By(exit, killer);
+        if pid == main {
+            info!(log, event: &event, "child {pid} {how}");
+            main_exit = Some(exit);
+            main_killer = killer;
+        } else if warn {
+            warning!(log, event: &event, "reaped process {pid}, which {how}");
+        } else {
+            debug!(log, event: &event, "reaped process {pid}, which {how}");
+        }
+    }
+}
+
+/// How a process ended, and who sent its SIGKILL where that was asked.
+struct By(Exit, Option<Killer>);
+
+impl fmt::Display for By {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(killer) => write!(f, "{}: {killer}", self.0),
+            None => self.0.fmt(f),
         }
     }
 }

@@ -13,6 +13,7 @@ use nix::unistd::Pid;
 use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
+use crate::oom::{Killer, Oom};
 use crate::reach::{self, Leavers};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
@@ -31,6 +32,7 @@ pub struct Supervisor<'a> {
     settings: &'a Settings,
     signals: &'a Signals,
     relay: &'a Relay<'a>,
+    oom: &'a Oom,
     child: Pid,
     /// `--stop-delay`: the stop signal held back, and when it goes out.
     held: Option<(Received, Instant)>,
@@ -58,6 +60,7 @@ impl<'a> Supervisor<'a> {
         settings: &'a Settings,
         signals: &'a Signals,
         relay: &'a Relay<'a>,
+        oom: &'a Oom,
         child: Pid,
     ) -> Self {
         Supervisor {
@@ -65,6 +68,7 @@ impl<'a> Supervisor<'a> {
             settings,
             signals,
             relay,
+            oom,
             child,
             held: None,
             stopping: None,
@@ -99,10 +103,9 @@ impl<'a> Supervisor<'a> {
                 }
             }
             if child_exited {
-                if let Some(exit) =
-                    reap::pass(self.log, self.child, self.settings.warn_reaped).main_exit
-                {
-                    self.explain(exit);
+                let pass = reap::pass(self.log, self.child, self.settings.warn_reaped, self.oom);
+                if let Some(exit) = pass.main_exit {
+                    self.explain(exit, pass.main_killer);
                     return exit;
                 }
                 self.notice_leavers();
@@ -181,17 +184,30 @@ impl<'a> Supervisor<'a> {
 
     /// A command killed by a signal rinit never sent it met something from
     /// elsewhere: the OOM killer's SIGKILL, a crash, a hang-up. Say so even
-    /// at the default verbosity: it is the first question after an exit 137.
-    fn explain(&self, exit: Exit) {
-        if let Exit::Signal(sig) = exit {
-            let sent_by_rinit =
-                self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0;
-            if !sent_by_rinit {
-                warning!(
-                    self.log, event: &Event { signal: Some(sig), status: Some(exit.status()), ..Event::named("killed") },
-                    "command {exit}, which rinit did not send (the kernel's, as the OOM killer's SIGKILL or a fault, or another process's)"
-                );
+    /// at the default verbosity: it is the first question after an exit
+    /// 137, and for a SIGKILL the memory cgroup answers it (`oom`).
+    fn explain(&self, exit: Exit, killer: Option<Killer>) {
+        let Exit::Signal(sig) = exit else {
+            return;
+        };
+        if self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0 {
+            return;
+        }
+        let event = Event {
+            signal: Some(sig),
+            status: Some(exit.status()),
+            oom: killer.and_then(Killer::oom),
+            ..Event::named("killed")
+        };
+        match killer {
+            Some(k @ Killer::Oom { .. }) => {
+                warning!(self.log, event: &event, "command {exit}: {k}")
             }
+            Some(k) => warning!(self.log, event: &event, "command {exit} from outside rinit: {k}"),
+            None => warning!(
+                self.log, event: &event,
+                "command {exit}, which rinit did not send (the kernel's, as a fault, or another process's)"
+            ),
         }
     }
 

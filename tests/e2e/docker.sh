@@ -287,6 +287,32 @@ check "h: the hang-up from letting go of the terminal never reached the app" tes
 check "h: the container ended with the app's exit code (0)" test "$code" = 0
 row "h) \`ENTRYPOINT [\"/sbin/dumb-init\", \"app\"]\` (a symlink to rinit), \`-it\`, Ctrl-C" "$secs" "$code"
 
+# killed_event CONTAINER: the JSON event of the command's death, or nothing.
+killed_event() { docker logs "$1" 2>&1 | grep '"event":"killed"' || true; }
+
+say "i) --memory 48m: the OOM killer's SIGKILL is named as such"
+docker run --name e2e-i --memory 48m --memory-swap 48m rinit-e2e-base \
+  /sbin/rinit --log-format json -- rinit-testkit hog >/dev/null 2>&1 || true
+code=$(exit_code e2e-i)
+event=$(killed_event e2e-i)
+row "i) \`--memory 48m\`, the command touches memory until killed" "" "$code"
+check "i: the container exits 137" test "$code" = 137
+check "i: the death event says \"oom\": true" grep -q '"oom":true' <<<"$event"
+check "i: the line names the OOM killer and the 48 MiB limit" grep -q "the kernel's OOM killer sent it (memory limit 48.0 MiB" <<<"$event"
+
+say "j) --memory 48m and a kill -9: not the OOM killer, and said so"
+docker run --name e2e-j --memory 48m --memory-swap 48m rinit-e2e-base \
+  /sbin/rinit -- sh -c 'kill -9 $$' >/dev/null 2>&1 || true
+docker run --name e2e-j2 --memory 48m --memory-swap 48m rinit-e2e-base \
+  /sbin/rinit --log-format json -- sh -c 'kill -9 $$' >/dev/null 2>&1 || true
+code=$(exit_code e2e-j)
+line=$(docker logs e2e-j 2>&1)
+row "j) \`--memory 48m\`, the command \`kill -9\`s itself" "" "$code"
+check "j: the container exits 137" test "$code" = 137
+check "j: the death event says \"oom\": false" grep -q '"oom":false' <<<"$(killed_event e2e-j2)"
+check "j: the line says not the OOM killer" grep -q "killed by SIGKILL from outside rinit: not the OOM killer" <<<"$line"
+check "j: the line offers no OOM guess" not grep -q "OOM killer sent\|the OOM killer or" <<<"$line"
+
 echo
 echo "| scenario | stop seconds | exit code |"
 echo "|---|---|---|"

@@ -18,6 +18,8 @@
 //!   state [CODE]                      print SigBlk, SigIgn and open fds
 //!   tty                               read a line, then wait for SIGINT
 //!   sleep SECS                        sleep, ignoring nothing
+//!   chain N / wide N                  a fork chain N deep / N children
+//!   hog                               touch memory until the kernel stops it
 //!
 //! Every program prints "ready" once it is set up, so tests know when to act.
 
@@ -58,6 +60,7 @@ fn run() {
         ["tty"] => tty(),
         ["chain", n] => chain(n.parse().unwrap()),
         ["wide", n] => wide(n.parse().unwrap()),
+        ["hog"] => hog(),
         ["sleep", secs] => {
             say("ready");
             thread::sleep(Duration::from_secs_f64(secs.parse().unwrap()));
@@ -542,5 +545,15 @@ fn wide(n: usize) {
     say("ready");
     loop {
         unsafe { libc::pause() };
+    }
+}
+
+/// Touches memory a MiB at a time until the kernel stops it: the OOM
+/// killer under a memory limit.
+fn hog() {
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    loop {
+        // Written, not calloc'ed: every page is really used.
+        held.push(vec![1u8; 1 << 20]);
     }
 }
