@@ -16,10 +16,10 @@ use std::os::fd::{AsRawFd, RawFd};
 use crate::dirents;
 
 /// Closes every descriptor from 3 up except those in `keep`.
-/// The command runs already: `keep` is sorted in place, nothing allocated.
-pub fn close_inherited(mut keep: [RawFd; 2]) -> io::Result<()> {
-    // Sorted as the i32s they are (one sort of i32 in the binary, not two).
-    keep.sort_unstable();
+/// The command runs already: nothing is allocated.
+pub fn close_inherited(keep: [RawFd; 2]) -> io::Result<()> {
+    let [a, b] = keep;
+    let keep = if a <= b { [a, b] } else { [b, a] };
     let keep = keep.iter().filter(|&&fd| fd >= 3);
     // The runs between the kept ones: [3, k1-1], [k1+1, k2-1], ..., [kn+1, ~0].
     let mut first = 3u32;

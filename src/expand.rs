@@ -14,6 +14,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::escape::quoted;
 use crate::options::UsageError;
+use crate::sort::sort;
 
 /// The kernel takes at most this much of one argument (MAX_ARG_STRLEN):
 /// a word that expands to more could not be run anyway.
@@ -25,13 +26,20 @@ const DEEPEST: usize = 16;
 
 /// The environment, sorted by name once: each lookup is a binary search,
 /// so a long word full of `$A` costs no scan of the environment per name.
-pub struct Env(Vec<(OsString, OsString)>);
+/// Each variable keeps its place in the environment: of two with one name,
+/// the first wins, as getenv(3) finds it.
+pub struct Env(Vec<(OsString, usize, OsString)>);
 
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Env {
-        let mut vars: Vec<_> = vars.into_iter().collect();
-        // The first of a name wins, as getenv(3) finds it.
-        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut vars: Vec<_> = vars
+            .into_iter()
+            .enumerate()
+            .map(|(at, (name, value))| (name, at, value))
+            .collect();
+        sort(&mut vars, |a, b| {
+            (a.0.as_bytes(), a.1) < (b.0.as_bytes(), b.1)
+        });
         vars.dedup_by(|later, first| later.0 == first.0);
         Env(vars)
     }
@@ -39,9 +47,9 @@ impl Env {
     fn get(&self, name: &[u8]) -> Option<&[u8]> {
         let found = self
             .0
-            .binary_search_by(|(n, _)| n.as_bytes().cmp(name))
+            .binary_search_by(|(n, _, _)| n.as_bytes().cmp(name))
             .ok()?;
-        self.0.get(found).map(|(_, v)| v.as_bytes())
+        self.0.get(found).map(|(_, _, v)| v.as_bytes())
     }
 }
 

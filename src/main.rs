@@ -47,6 +47,7 @@ mod settings;
 mod signal;
 mod signals;
 mod sink;
+mod sort;
 mod spawn;
 mod supervise;
 mod table;

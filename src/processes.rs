@@ -8,6 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::escape;
 use crate::procfs;
+use crate::sort::sort;
 
 #[derive(Clone)]
 pub struct Entry {
@@ -53,7 +54,7 @@ pub fn command_line(argv: &[OsString], comm: &str) -> String {
 pub fn tree(root: i32, all: &[Entry]) -> Vec<(usize, Entry)> {
     let mut by_parent: Vec<&Entry> = all.iter().filter(|p| p.pid != p.ppid).collect();
     // Highest pid first within a parent: pushed in that order, popped lowest first.
-    by_parent.sort_unstable_by_key(|p| (p.ppid, std::cmp::Reverse(p.pid)));
+    sort(&mut by_parent, |a, b| (a.ppid, b.pid) < (b.ppid, a.pid));
     let children = |parent: i32| {
         let from = by_parent.partition_point(|p| p.ppid < parent);
         let to = by_parent.partition_point(|p| p.ppid <= parent);

@@ -9,6 +9,7 @@ use crate::log::{info, Log};
 use crate::procfs::Process;
 use crate::relay::{self, Target};
 use crate::signal::Signal;
+use crate::sort::sort;
 use crate::table::{self, Sample, Table, Unlisted};
 
 /// Sends `sig` to every process rinit looks after; returns how many that
@@ -37,8 +38,8 @@ pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
         .try_reserve_exact(all.all().len())
         .map_err(|_| Unlisted::OutOfMemory)?;
     groups.extend(all.all().iter().map(|p| p.pgid));
-    groups.sort_unstable();
-    below.sort_unstable_by_key(|p| p.pgid);
+    sort(&mut groups, |a, b| a < b);
+    sort(&mut below, |a, b| a.pgid < b.pgid);
     let run = |list: &[i32], group: i32| {
         list.partition_point(|&g| g <= group) - list.partition_point(|&g| g < group)
     };
@@ -105,7 +106,7 @@ impl Leavers {
         if listed.is_err() || short {
             return;
         }
-        now.sort_unstable_by_key(|p| p.pid);
+        sort(&mut now, |a, b| a.pid < b.pid);
         let mut told = self.told.borrow_mut();
         let new = Sample::of(now.iter().filter(|p| told.binary_search(&p.pid).is_err()));
         // Remember exactly who is outside now: the ones gone are forgotten,

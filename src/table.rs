@@ -12,6 +12,7 @@ use std::fmt;
 use std::io;
 
 use crate::procfs::{self, Process};
+use crate::sort::sort;
 
 /// Why a list of processes could not be had.
 #[derive(Clone, Copy, Debug)]
@@ -51,7 +52,7 @@ impl Table {
         if short {
             return Err(Unlisted::OutOfMemory);
         }
-        procs.sort_unstable_by_key(|p| p.ppid);
+        sort(&mut procs, |a, b| a.ppid < b.ppid);
         Ok(Table { procs })
     }
 
@@ -218,7 +219,7 @@ mod tests {
     }
 
     fn table(mut procs: Vec<Process>) -> Table {
-        procs.sort_unstable_by_key(|p| p.ppid);
+        sort(&mut procs, |a, b| a.ppid < b.ppid);
         Table { procs }
     }
 

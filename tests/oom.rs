@@ -23,7 +23,10 @@ impl Cgroup {
         let v1 = own.lines().find_map(|l| {
             let mut f = l.splitn(3, ':');
             let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-            controllers.split(',').any(|c| c == "memory").then(|| path.to_owned())
+            controllers
+                .split(',')
+                .any(|c| c == "memory")
+                .then(|| path.to_owned())
         });
         let (dir, limits): (PathBuf, &[&str]) = match v1 {
             Some(path) => (
@@ -79,7 +82,10 @@ impl Drop for Cgroup {
 
 fn event(err: &str, name: &str) -> String {
     let tag = format!("\"event\":\"{name}\"");
-    err.lines().find(|l| l.contains(&tag)).unwrap_or_default().to_owned()
+    err.lines()
+        .find(|l| l.contains(&tag))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -123,7 +129,8 @@ fn a_kill_9_is_not_put_down_to_the_oom_killer_even_after_one() {
     );
     let killed = event(&err, "killed");
     assert!(
-        killed.contains("\"oom\":false") && killed.contains("from outside rinit: not the OOM killer"),
+        killed.contains("\"oom\":false")
+            && killed.contains("from outside rinit: not the OOM killer"),
         "{err}"
     );
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unused_imports, unused_macros)]
 
+#[path = "../../src/dirents.rs"]
+pub mod dirents;
 #[path = "../../src/duration.rs"]
 pub mod duration;
 #[path = "../../src/escape.rs"]
@@ -32,3 +34,5 @@ pub mod writer;
 pub mod settings;
 #[path = "../../src/signal.rs"]
 pub mod signal;
+#[path = "../../src/sort.rs"]
+pub mod sort;
