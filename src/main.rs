@@ -30,6 +30,7 @@ mod duration;
 mod escape;
 mod event;
 mod expand;
+mod heap;
 mod inspect;
 mod json;
 mod log;

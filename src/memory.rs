@@ -12,9 +12,11 @@
 //! allocation once the command runs, so the tests prove there is none
 //! left on that path that cannot fail (an infallible one would abort).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
+
+use crate::heap;
 
 pub struct Allocator;
 
@@ -60,14 +62,13 @@ fn refused() -> bool {
     REFUSE.load(Ordering::Relaxed)
 }
 
-// SAFETY: every call goes to the system allocator with the caller's
-// arguments; a refusal or failure is the null pointer GlobalAlloc allows.
+// SAFETY: every call goes to the heap with the caller's arguments; a
+// refusal or failure is the null pointer GlobalAlloc allows.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = match refused() {
             true => std::ptr::null_mut(),
-            // SAFETY: the caller's layout, as GlobalAlloc requires.
-            false => unsafe { System.alloc(layout) },
+            false => heap::alloc(layout),
         };
         if p.is_null() {
             failed();
@@ -78,8 +79,7 @@ unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = match refused() {
             true => std::ptr::null_mut(),
-            // SAFETY: as above.
-            false => unsafe { System.alloc_zeroed(layout) },
+            false => heap::alloc_zeroed(layout),
         };
         if p.is_null() {
             failed();
@@ -88,15 +88,15 @@ unsafe impl GlobalAlloc for Allocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from this allocator, that is from System.
-        unsafe { System.dealloc(ptr, layout) }
+        // SAFETY: `ptr` came from this allocator, that is from the heap.
+        unsafe { heap::dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = match refused() {
             true => std::ptr::null_mut(),
-            // SAFETY: `ptr` came from System with `layout`.
-            false => unsafe { System.realloc(ptr, layout, new_size) },
+            // SAFETY: `ptr` came from the heap with `layout`.
+            false => unsafe { heap::realloc(ptr, layout, new_size) },
         };
         if p.is_null() {
             failed();

@@ -235,11 +235,13 @@ pub fn pgid(pid: i32) -> Option<i32> {
 /// An error when its descriptors cannot be listed (another user's process).
 pub fn reads_signal(pid: i32, sig: Signal) -> std::io::Result<Option<&'static str>> {
     let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
-    let fds = fs::read_dir(format!("/proc/{pid}/fdinfo"))?;
-    let by_signalfd = fds.flatten().any(|fd| {
-        let info = fs::read(fd.path()).unwrap_or_default();
-        signalfd_mask(&info).is_some_and(|m| m & bit != 0)
-    });
+    let fdinfo = format!("/proc/{pid}/fdinfo");
+    let mut by_signalfd = false;
+    dirents::numbered(File::open(&fdinfo)?.as_raw_fd(), |fd| {
+        let info = fs::read(format!("{fdinfo}/{fd}")).unwrap_or_default();
+        by_signalfd |= signalfd_mask(&info).is_some_and(|m| m & bit != 0);
+        Ok(())
+    })?;
     if by_signalfd {
         return Ok(Some("reads it from a signalfd"));
     }
