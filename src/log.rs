@@ -6,7 +6,7 @@
 //! ones do not wait for room again until one gets through; the first line
 //! that does is preceded by one saying how many were lost.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
@@ -58,7 +58,9 @@ pub struct Log {
     prefix: &'static str,
     level: Level,
     format: Format,
-    sink: Sink,
+    /// Looked at with the first line: a quiet rinit never spends the
+    /// system calls at start, before the command runs.
+    sink: OnceCell<Sink>,
     /// Set once a line was dropped: later lines do not wait for room again
     /// until one gets through, so a stuck reader costs rinit no time.
     stuck: Cell<bool>,
@@ -72,7 +74,7 @@ impl Log {
             prefix,
             level,
             format,
-            sink: Sink::for_stderr(),
+            sink: OnceCell::new(),
             stuck: Cell::new(false),
             lost: Cell::new(0),
         }
@@ -80,7 +82,7 @@ impl Log {
 
     /// The descriptor of rinit's own open of stderr, if it has one.
     pub fn own_fd(&self) -> Option<std::os::fd::RawFd> {
-        self.sink.own_fd()
+        self.sink.get().and_then(Sink::own_fd)
     }
 
     pub fn enabled(&self, level: Level) -> bool {
@@ -144,14 +146,19 @@ impl Log {
             true => Duration::ZERO,
             false => WRITE_PATIENCE,
         };
-        let went = self.sink.write(bytes, patience);
+        let went = self
+            .sink
+            .get_or_init(Sink::for_stderr)
+            .write(bytes, patience);
         self.stuck.set(!went);
         went
     }
 
     /// Before exit: the last lines a writer thread holds get a bounded time.
     pub fn flush(&self) {
-        self.sink.flush(WRITE_PATIENCE);
+        if let Some(sink) = self.sink.get() {
+            sink.flush(WRITE_PATIENCE);
+        }
     }
 }
 

@@ -92,14 +92,15 @@ pub struct Usage {
 impl Oom {
     /// The cgroup of this process, and its count now.
     pub fn watch() -> Oom {
-        let cgroup = find(c"/proc/self/cgroup");
-        let seen = cgroup
-            .as_ref()
-            .and_then(|(dir, f)| count(dir, f))
-            .unwrap_or(0);
-        Oom {
-            cgroup,
-            seen: Cell::new(seen),
+        match find(c"/proc/self/cgroup") {
+            Some((dir, files, seen)) => Oom {
+                cgroup: Some((dir, files)),
+                seen: Cell::new(seen),
+            },
+            None => Oom {
+                cgroup: None,
+                seen: Cell::new(0),
+            },
         }
     }
 
@@ -128,17 +129,18 @@ impl Oom {
 /// The memory of process `pid`'s cgroup, or None where none is readable.
 pub fn usage(pid: i32) -> Option<Usage> {
     let path = format!("/proc/{pid}/cgroup\0");
-    let (dir, files) = find(CStr::from_bytes_with_nul(path.as_bytes()).ok()?)?;
+    let (dir, files, oom_kills) = find(CStr::from_bytes_with_nul(path.as_bytes()).ok()?)?;
     Some(Usage {
         limit: limit(&dir, files),
         current: number(&dir, files.current),
         peak: number(&dir, files.peak),
-        oom_kills: count(&dir, files)?,
+        oom_kills,
     })
 }
 
-/// The memory cgroup's directory, held open, from a `/proc/PID/cgroup`.
-fn find(cgroup_file: &CStr) -> Option<(OwnedFd, &'static Files)> {
+/// The memory cgroup's directory, held open, from a `/proc/PID/cgroup`,
+/// with its count now.
+fn find(cgroup_file: &CStr) -> Option<(OwnedFd, &'static Files, u64)> {
     let mut buf = [0u8; 1024];
     let text = read_at(None, cgroup_file, &mut buf)?;
     // "ID:CONTROLLERS:PATH": v1's memory hierarchy where there is one (a
@@ -170,16 +172,18 @@ fn find(cgroup_file: &CStr) -> Option<(OwnedFd, &'static Files)> {
             dest.get_mut(mount.len()..len)?.copy_from_slice(p);
             *dest.get_mut(len)? = 0;
             let dir = open_dir(CStr::from_bytes_with_nul(dest).ok()?)?;
-            count(&dir, files).map(|_| dir)
+            count(&dir, files).map(|n| (dir, files, n))
         })
         .next();
-    found.map(|dir| (dir, files))
+    found
 }
 
 fn open_dir(path: &CStr) -> Option<OwnedFd> {
     // SAFETY: a NUL-terminated path; the descriptor returned is ours.
+    // openat, not open: musl's open follows O_CLOEXEC with an fcntl.
     let fd = unsafe {
-        libc::open(
+        libc::openat(
+            libc::AT_FDCWD,
             path.as_ptr(),
             libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
         )
