@@ -206,6 +206,20 @@ fn rinit_with_stderr(kind: &str, uid: Option<u32>, script: &str, stderr: Stdio) 
     cmd
 }
 
+/// Starts `cmd` and waits for its command's "ready": the child, its
+/// stdout's lines, and rinit's pid.
+fn ready(mut cmd: Command) -> (std::process::Child, Lines, i32) {
+    let mut child = cmd.spawn().unwrap();
+    let out = Lines::default();
+    out.clone().collect_from(child.stdout.take().unwrap());
+    assert!(
+        out.wait_for("ready", common::PATIENCE).is_some(),
+        "{cmd:?}: never ready"
+    );
+    let rinit = rinit_pid(child.id() as i32);
+    (child, out, rinit)
+}
+
 /// Every kind of stderr, stalled: the command fills it and rinit logs at
 /// -vv; a signal still goes through at once and the status comes out.
 #[test]
@@ -219,18 +233,9 @@ fn every_kind_of_stalled_stderr_as_root_and_as_another_user() {
         for uid in [None, Some(1000)] {
             // The other end is kept open, never read: the stall.
             let (stderr, _unread) = stderr_of(kind, &dir, &format!("stalled-{uid:?}"));
-            let mut child = rinit_with_stderr(kind, uid, script, stderr)
-                .spawn()
-                .unwrap();
-            let out = Lines::default();
-            out.clone().collect_from(child.stdout.take().unwrap());
-            assert!(
-                out.wait_for("ready", common::PATIENCE).is_some(),
-                "{kind} {uid:?}"
-            );
+            let (mut child, out, rinit) = ready(rinit_with_stderr(kind, uid, script, stderr));
             // Let the filler fill it.
             thread::sleep(Duration::from_millis(300));
-            let rinit = rinit_pid(child.id() as i32);
             for _ in 0..20 {
                 kill(rinit, libc::SIGWINCH);
             }
@@ -273,16 +278,7 @@ fn every_kind_of_working_stderr_gets_every_line_as_root_and_as_another_user() {
                     None
                 }
             };
-            let mut child = rinit_with_stderr(kind, uid, script, stderr)
-                .spawn()
-                .unwrap();
-            let out = Lines::default();
-            out.clone().collect_from(child.stdout.take().unwrap());
-            assert!(
-                out.wait_for("ready", common::PATIENCE).is_some(),
-                "{kind} {uid:?}"
-            );
-            let rinit = rinit_pid(child.id() as i32);
+            let (mut child, _, rinit) = ready(rinit_with_stderr(kind, uid, script, stderr));
             for _ in 0..50 {
                 kill(rinit, libc::SIGWINCH);
                 thread::sleep(Duration::from_millis(2));
