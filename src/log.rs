@@ -10,8 +10,10 @@ use std::cell::{Cell, OnceCell};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
+use nix::sys::stat::SFlag;
+
 use crate::event::{self, Event};
-use crate::sink::Sink;
+use crate::sink::{self, Sink};
 
 /// How much rinit says: 0 warnings and errors, 1 (`-v`) lifecycle events,
 /// 2 (`-vv`) every reaped process.
@@ -58,8 +60,10 @@ pub struct Log {
     prefix: &'static str,
     level: Level,
     format: Format,
-    /// Looked at with the first line: a quiet rinit never spends the
-    /// system calls at start, before the command runs.
+    /// What stderr is, from its fstat at start.
+    kind: Option<SFlag>,
+    /// Made with the first line: a quiet rinit never spends the system
+    /// calls of reopening stderr before the command runs.
     sink: OnceCell<Sink>,
     /// Set once a line was dropped: later lines do not wait for room again
     /// until one gets through, so a stuck reader costs rinit no time.
@@ -74,6 +78,7 @@ impl Log {
             prefix,
             level,
             format,
+            kind: sink::stderr_kind(),
             sink: OnceCell::new(),
             stuck: Cell::new(false),
             lost: Cell::new(0),
@@ -146,10 +151,8 @@ impl Log {
             true => Duration::ZERO,
             false => WRITE_PATIENCE,
         };
-        let went = self
-            .sink
-            .get_or_init(Sink::for_stderr)
-            .write(bytes, patience);
+        let sink = self.sink.get_or_init(|| Sink::for_stderr(self.kind));
+        let went = sink.write(bytes, patience);
         self.stuck.set(!went);
         went
     }

@@ -46,15 +46,23 @@ pub enum How {
     Pipe,
 }
 
+/// What kind of file stderr is (None: closed). Asked at start, before the
+/// command runs: an fstat of a file on a stalled NFS mount may sleep.
+pub fn stderr_kind() -> Option<SFlag> {
+    // SAFETY: fd 2 is only borrowed for the fstat; if it is closed, fstat
+    // fails and nothing else touches it.
+    let stderr = unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) };
+    let stat = nix::sys::stat::fstat(stderr).ok()?;
+    Some(SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT)
+}
+
 impl Sink {
-    pub fn for_stderr() -> Sink {
-        // SAFETY: fd 2 is only borrowed for the fstat below; if it is
-        // closed, fstat fails and nothing else touches it.
-        let stderr = unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) };
-        let Ok(stat) = nix::sys::stat::fstat(stderr) else {
+    /// The sink for stderr of `kind` (`stderr_kind`): nothing here sleeps,
+    /// so it may be made with the first line, once the command runs.
+    pub fn for_stderr(kind: Option<SFlag>) -> Sink {
+        let Some(kind) = kind else {
             return Sink::Closed;
         };
-        let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
         if kind == SFlag::S_IFREG {
             // O_NONBLOCK means nothing to a regular file, and its file
             // system may stall (NFS, FUSE): only a thread can bound that.
