@@ -21,7 +21,7 @@ use crate::personality::Leftovers;
 use crate::procfs;
 use crate::reach;
 use crate::reap::{self, Exit};
-use crate::relay::{self, Relay};
+use crate::relay::Relay;
 use crate::settings::Settings;
 use crate::signal::{self, Signal};
 use crate::signals::{self, Signals};
@@ -128,7 +128,7 @@ impl Drain<'_> {
         let all = (std::process::id() == 1 || procfs::can_look().is_ok())
             && reach::signal_all(sig, false).is_ok();
         if let (false, Some(group)) = (all, self.relay.group) {
-            relay::send(-group.as_raw(), sig);
+            sig.send(-group.as_raw());
         }
     }
 
@@ -141,7 +141,7 @@ impl Drain<'_> {
         let woken = procfs::can_look().is_ok()
             && table::each_other(|p| {
                 if p.stopped() {
-                    relay::send(p.pid, signal::CONT);
+                    signal::CONT.send(p.pid);
                 }
             })
             .is_ok();

@@ -4,13 +4,34 @@
 //! rinit looks after; without it rinit says who is out of reach.
 
 use std::cell::RefCell;
+use std::fmt;
+
+use nix::unistd::Pid;
 
 use crate::log::{info, Log};
 use crate::procfs::Process;
-use crate::relay::{self, Target};
 use crate::signal::Signal;
 use crate::sort::sort;
 use crate::table::{self, Sample, Table, Unlisted};
+
+/// Where relayed signals go.
+#[derive(Clone, Copy)]
+pub enum Target {
+    Group(Pid),
+    Child(Pid),
+    /// `--signal-all`: every process rinit looks after.
+    All,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Group(pgid) => write!(f, "group {pgid}"),
+            Target::Child(pid) => write!(f, "child {pid}"),
+            Target::All => write!(f, "every process"),
+        }
+    }
+}
 
 /// Sends `sig` to every process rinit looks after; returns how many that
 /// was when `count` asks (counting reads /proc as PID 1). As PID 1 that is
@@ -21,7 +42,7 @@ use crate::table::{self, Sample, Table, Unlisted};
 /// An error, and nobody signalled, when the descendants cannot be listed.
 pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
     if std::process::id() == 1 {
-        relay::send(-1, sig);
+        sig.send(-1);
         if !count {
             return Ok(None);
         }
@@ -50,10 +71,10 @@ pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
             continue;
         };
         if group != own_group && run(&groups, group) == members.len() {
-            relay::send(-group, sig);
+            sig.send(-group);
         } else {
             for p in members {
-                relay::send(p.pid, sig);
+                sig.send(p.pid);
             }
         }
     }

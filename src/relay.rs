@@ -8,29 +8,10 @@ use nix::unistd::Pid;
 use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::procfs;
-use crate::reach;
+use crate::reach::{self, Target};
 use crate::settings::Rewrites;
 use crate::signal::{self, Signal};
 use crate::signals::Received;
-
-/// Where relayed signals go.
-#[derive(Clone, Copy)]
-pub enum Target {
-    Group(Pid),
-    Child(Pid),
-    /// `--signal-all`: every process rinit looks after.
-    All,
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Group(pgid) => write!(f, "group {pgid}"),
-            Target::Child(pid) => write!(f, "child {pid}"),
-            Target::All => write!(f, "every process"),
-        }
-    }
-}
 
 /// What sending a signal did, for the log.
 #[derive(Clone, Copy, Default)]
@@ -84,7 +65,7 @@ impl Relay<'_> {
             info!(self.log, "stopping rinit too, until a SIGCONT");
             // The kernel ignores this as PID 1 of a namespace: there is no
             // shell above to resume it there anyway.
-            send(std::process::id() as libc::pid_t, signal::STOP);
+            signal::STOP.send(std::process::id() as libc::pid_t);
         }
         to
     }
@@ -142,7 +123,7 @@ impl Relay<'_> {
                 };
             }
         };
-        match send(pid, sig) {
+        match sig.send(pid) {
             true => Outcome::Reached,
             false => Outcome::Nobody,
         }
@@ -158,10 +139,10 @@ impl Relay<'_> {
                 }
             }
             (Some(group), _) => {
-                send(-group.as_raw(), sig);
+                sig.send(-group.as_raw());
             }
             (None, Target::Child(pid) | Target::Group(pid)) => {
-                send(pid.as_raw(), sig);
+                sig.send(pid.as_raw());
             }
         }
     }
@@ -169,18 +150,11 @@ impl Relay<'_> {
 
 impl Relay<'_> {
     fn send_group_only(&self, sig: Signal) -> Outcome {
-        match self.group.map(|g| send(-g.as_raw(), sig)) {
+        match self.group.map(|g| sig.send(-g.as_raw())) {
             Some(false) => Outcome::Nobody,
             _ => Outcome::Reached,
         }
     }
-}
-
-/// kill(2) with rinit's own `Signal`, which nix's kill cannot take (real-time
-/// signals); `pid` as kill(2) reads it. True when it reached someone.
-pub fn send(pid: libc::pid_t, sig: Signal) -> bool {
-    // SAFETY: kill has no memory effects; any pid and signal are safe to pass.
-    unsafe { libc::kill(pid, sig.number()) == 0 }
 }
 
 /// The sender of a signal, as a log line shows it.

@@ -82,6 +82,13 @@ pub const RTMIN: c_int = 34;
 pub const RTMAX: c_int = 64;
 
 impl Signal {
+    /// kill(2) with this signal, which nix's kill cannot take (real-time
+    /// signals); `pid` as kill(2) reads it. True when it reached someone.
+    pub fn send(self, pid: libc::pid_t) -> bool {
+        // SAFETY: kill has no memory effects; any pid and signal are safe to pass.
+        unsafe { libc::kill(pid, self.0) == 0 }
+    }
+
     /// A signal from its number: any the kernel has, 1 to 64.
     pub fn from_number(n: c_int) -> Option<Signal> {
         (1..=RTMAX).contains(&n).then_some(Signal(n))
