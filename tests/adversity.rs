@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Lines, Mode, MODES, TESTKIT};
+use common::{testkit, Lines, Mode, MODES};
 
 /// How long a relayed signal may take to reach the command.
 const RELAYED_WITHIN: Duration = Duration::from_secs(1);
@@ -570,11 +570,16 @@ fn cpu(pid: i32) -> Duration {
     Duration::from_millis((fields[0] + fields[1]) * 1000 / ticks)
 }
 
-/// `-v` over a tree of the testkit's `shape`: each relayed signal looks
+/// `-v` over a tree of the testkit()'s `shape`: each relayed signal looks
 /// for processes that left the group; 5 of them cost at most `most` of
 /// rinit's CPU, and SIGTERM still ends it all.
 fn relays_over(mode: Mode, shape: &str, n: &str, most: Duration) {
-    let mut cmd = rinit_as_user(mode, None, &["-v", "--", TESTKIT, shape, n], Stdio::piped());
+    let mut cmd = rinit_as_user(
+        mode,
+        None,
+        &["-v", "--", testkit(), shape, n],
+        Stdio::piped(),
+    );
     let mut child = cmd.spawn().unwrap();
     let out = Lines::default();
     out.clone().collect_from(child.stdout.take().unwrap());

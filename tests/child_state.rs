@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{command, inherit_blocked, inherit_fd, inherit_ignored, Mode, Rinit, MODES, TESTKIT};
+use common::{command, inherit_blocked, inherit_fd, inherit_ignored, testkit, Mode, Rinit, MODES};
 
 fn mask(bits: &[i32]) -> String {
     let value = bits.iter().fold(0u64, |m, &s| m | 1 << (s - 1));
@@ -13,7 +13,7 @@ fn mask(bits: &[i32]) -> String {
 #[test]
 fn the_child_blocks_nothing_rinit_blocked() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "state"]);
+        let mut rinit = Rinit::start(mode, &["--", testkit(), "state"]);
         assert_eq!(
             rinit.expect_out("SigBlk"),
             format!("SigBlk:\t{}", mask(&[]))
@@ -24,7 +24,7 @@ fn the_child_blocks_nothing_rinit_blocked() {
 
 #[test]
 fn inherited_ignores_and_mask_reach_the_child() {
-    let mut cmd = command(Mode::Pid1, &["--", TESTKIT, "state"]);
+    let mut cmd = command(Mode::Pid1, &["--", testkit(), "state"]);
     inherit_ignored(&mut cmd, libc::SIGUSR2);
     inherit_ignored(&mut cmd, libc::SIGHUP);
     inherit_blocked(&mut cmd, libc::SIGWINCH);
@@ -44,7 +44,7 @@ fn inherited_ignores_and_mask_reach_the_child() {
 fn an_inherited_ignored_sigchld_stays_ignored_yet_rinit_gets_the_exit_status() {
     // Straight from the test: unshare --fork would reset SIGCHLD on the way.
     let mut cmd = std::process::Command::new(common::rinit_bin());
-    cmd.args(["--", TESTKIT, "state", "9"]);
+    cmd.args(["--", testkit(), "state", "9"]);
     common::clean_slate(&mut cmd);
     inherit_ignored(&mut cmd, libc::SIGCHLD);
     let (status, out, err) = common::run_with_deadline(cmd);
@@ -57,7 +57,7 @@ fn an_inherited_ignored_sigchld_stays_ignored_yet_rinit_gets_the_exit_status() {
 
 #[test]
 fn an_inherited_ignored_signal_is_still_relayed() {
-    let mut cmd = command(Mode::Pid1, &["--", TESTKIT, "record"]);
+    let mut cmd = command(Mode::Pid1, &["--", testkit(), "record"]);
     inherit_ignored(&mut cmd, libc::SIGUSR1);
     let mut rinit = Rinit::spawn(Mode::Pid1, cmd);
     rinit.expect_out("child ready");
@@ -68,11 +68,11 @@ fn an_inherited_ignored_signal_is_still_relayed() {
 #[test]
 fn the_child_sees_only_the_descriptors_rinit_was_given() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["-vv", "--", TESTKIT, "state"]);
+        let mut rinit = Rinit::start(mode, &["-vv", "--", testkit(), "state"]);
         assert_eq!(rinit.expect_out("fds:"), "fds: 0 1 2");
         assert_eq!(rinit.exit_code(), 0);
     }
-    let mut cmd = command(Mode::Pid1, &["-vv", "--", TESTKIT, "state"]);
+    let mut cmd = command(Mode::Pid1, &["-vv", "--", testkit(), "state"]);
     inherit_fd(&mut cmd, 7);
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     assert_eq!(rinit.expect_out("fds:"), "fds: 0 1 2 7");
@@ -82,7 +82,7 @@ fn the_child_sees_only_the_descriptors_rinit_was_given() {
 fn argv_and_environment_reach_the_child_byte_for_byte_with_no_shell_between() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
-    let mut cmd = command(Mode::Pid1, &["--", TESTKIT, "hygiene"]);
+    let mut cmd = command(Mode::Pid1, &["--", testkit(), "hygiene"]);
     cmd.arg("")
         .arg("two words")
         .arg(OsStr::from_bytes(b"caf\xe9"))
@@ -97,8 +97,9 @@ fn argv_and_environment_reach_the_child_byte_for_byte_with_no_shell_between() {
         .env("SPACES", " a  b ");
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     let argv = rinit.expect_out("argv:");
+    let kit = testkit();
     let expected_argv =
-        format!(r#"argv: "{TESTKIT}" "hygiene" "" "two words" "caf�#636166e9" "$HOME;*""#);
+        format!(r#"argv: "{kit}" "hygiene" "" "two words" "caf�#636166e9" "$HOME;*""#);
     assert_eq!(argv, expected_argv);
     // In the order std's Command hands it over (sorted), which is what
     // rinit was given.

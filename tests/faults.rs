@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{clean_slate, rinit_bin, run_with_deadline, Mode, Rinit, TESTKIT};
+use common::{clean_slate, rinit_bin, run_with_deadline, testkit, Mode, Rinit};
 
 const NOBODY: u32 = 65534;
 
@@ -57,7 +57,7 @@ fn a_fork_that_fails_is_one_line_and_exit_126() {
 
 #[test]
 fn an_unprivileged_rinit_still_adopts_and_reaps_orphans() {
-    let Some(cmd) = as_nobody(&["--", TESTKIT, "orphans", "200"], None) else {
+    let Some(cmd) = as_nobody(&["--", testkit(), "orphans", "200"], None) else {
         return;
     };
     let (status, out, err) = run_with_deadline(cmd);
@@ -142,7 +142,7 @@ fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
 }
 
 /// Runs `script` as root in new PID and mount namespaces (the mount changes
-/// stay there), with $RINIT and $TESTKIT set; returns (status, stdout, stderr).
+/// stay there), with $RINIT and $testkit() set; returns (status, stdout, stderr).
 fn in_namespaces(script: &str) -> Option<(i32, String, String)> {
     if !common::is_root() {
         eprintln!("skipped: mounting needs root");
@@ -160,7 +160,7 @@ fn in_namespaces(script: &str) -> Option<(i32, String, String)> {
         script,
     ])
     .env("RINIT", rinit_bin())
-    .env("TESTKIT", TESTKIT);
+    .env("testkit()", testkit());
     clean_slate(&mut cmd);
     Some(run_with_deadline(cmd))
 }

@@ -7,7 +7,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{comm, descendants, Mode, Rinit, MODES, TESTKIT};
+use common::{comm, descendants, testkit, Mode, Rinit, MODES};
 
 fn wait_for_process(rinit: &mut Rinit, name: &str) {
     let root = rinit.pid();
@@ -77,7 +77,7 @@ fn control_a_bare_shell_as_pid_1_never_sees_sigterm() {
 #[test]
 fn every_relayed_standard_signal_reaches_a_trapping_child() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "record"]);
+        let mut rinit = Rinit::start(mode, &["--", testkit(), "record"]);
         rinit.expect_out("child ready");
         for sig in common::relayed_standard_signals() {
             rinit.signal(sig);
@@ -91,7 +91,10 @@ fn every_relayed_standard_signal_reaches_a_trapping_child() {
 fn real_time_signals_arrive_as_often_as_they_were_sent() {
     let sig = common::RTMIN + 1;
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "rtcount", &sig.to_string(), "1000"]);
+        let mut rinit = Rinit::start(
+            mode,
+            &["--", testkit(), "rtcount", &sig.to_string(), "1000"],
+        );
         rinit.expect_out("ready");
         for _ in 0..1000 {
             rinit.signal(sig);
@@ -104,7 +107,7 @@ fn real_time_signals_arrive_as_often_as_they_were_sent() {
 #[test]
 fn signals_reach_the_whole_process_group_by_default() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "record", "--fork"]);
+        let mut rinit = Rinit::start(mode, &["--", testkit(), "record", "--fork"]);
         common::assert_reaches(&mut rinit, true);
     }
 }
@@ -112,7 +115,7 @@ fn signals_reach_the_whole_process_group_by_default() {
 #[test]
 fn single_child_reaches_only_the_child() {
     for flag in ["-c", "--single-child"] {
-        let mut rinit = Rinit::start(Mode::Pid1, &[flag, "--", TESTKIT, "record", "--fork"]);
+        let mut rinit = Rinit::start(Mode::Pid1, &[flag, "--", testkit(), "record", "--fork"]);
         common::assert_reaches(&mut rinit, false);
     }
 }
@@ -120,7 +123,7 @@ fn single_child_reaches_only_the_child() {
 #[test]
 fn rewrite_relays_a_signal_as_another_by_name_or_number() {
     for rule in ["USR1:USR2", "sigusr1:SIGUSR2", "10:12"] {
-        let mut rinit = Rinit::start(Mode::Pid1, &["-r", rule, "--", TESTKIT, "record"]);
+        let mut rinit = Rinit::start(Mode::Pid1, &["-r", rule, "--", testkit(), "record"]);
         rinit.expect_out("child ready");
         rinit.signal(libc::SIGUSR1);
         rinit.expect_out("child SIGUSR2");
@@ -129,7 +132,7 @@ fn rewrite_relays_a_signal_as_another_by_name_or_number() {
     let rtmin3 = common::RTMIN + 3;
     let mut rinit = Rinit::start(
         Mode::Subreaper,
-        &["--rewrite", "RTMIN+3:HUP", "--", TESTKIT, "record"],
+        &["--rewrite", "RTMIN+3:HUP", "--", testkit(), "record"],
     );
     rinit.expect_out("child ready");
     rinit.signal(rtmin3);
@@ -138,7 +141,10 @@ fn rewrite_relays_a_signal_as_another_by_name_or_number() {
 
 #[test]
 fn rewrite_to_zero_drops_the_signal() {
-    let mut rinit = Rinit::start(Mode::Pid1, &["-v", "-r", "TERM:0", "--", TESTKIT, "record"]);
+    let mut rinit = Rinit::start(
+        Mode::Pid1,
+        &["-v", "-r", "TERM:0", "--", testkit(), "record"],
+    );
     rinit.expect_out("child ready");
     rinit.signal(libc::SIGTERM);
     rinit.expect_err("SIGTERM from outside the PID namespace (uid 0): dropped");

@@ -5,7 +5,7 @@ mod common;
 use std::thread;
 use std::time::Duration;
 
-use common::{status_field, Rinit, MODES, TESTKIT};
+use common::{status_field, testkit, Rinit, MODES};
 
 /// Asserts that `rinit`, set up and idle, makes no context switch in 2 s.
 fn assert_never_wakes_up(rinit: &mut Rinit, what: &str) {
@@ -20,7 +20,7 @@ fn assert_never_wakes_up(rinit: &mut Rinit, what: &str) {
 #[test]
 fn an_idle_rinit_does_not_wake_up_for_two_seconds() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "sleep", "30"]);
+        let mut rinit = Rinit::start(mode, &["--", testkit(), "sleep", "30"]);
         rinit.expect_out("ready");
         assert_never_wakes_up(&mut rinit, &format!("{mode:?}"));
     }

@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{clean_slate, comm, descendants, rinit_bin, run_with_deadline, Mode, Rinit, TESTKIT};
+use common::{clean_slate, comm, descendants, rinit_bin, run_with_deadline, testkit, Mode, Rinit};
 
 /// Starts `args` as PID 1 of a new namespace (without rinit).
 fn pid1(args: &[&str]) -> Rinit {
@@ -148,10 +148,10 @@ fn rinit_as_pid_1_gets_the_verdict_that_signals_are_forwarded_and_where() {
 
 #[test]
 fn a_process_with_a_sigterm_handler_handles_it_itself() {
-    let mut holder = Rinit::start(Mode::Pid1, &["--", TESTKIT, "app"]);
+    let mut holder = Rinit::start(Mode::Pid1, &["--", testkit(), "app"]);
     holder.expect_out("app: ready");
     // The app blocks SIGTERM and waits for it: queued, not dropped.
-    let app = find_named(&mut holder, "rinit-testkit");
+    let app = find_named(&mut holder, "rinit-testkit()");
     let text = inspect(&[&app.to_string()]);
     assert!(
         text.contains("PID 1 of its PID namespace: no")

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{status_field, Mode, Rinit, TESTKIT};
+use common::{status_field, testkit, Mode, Rinit};
 
 /// How long the heavy phases may take on a slow machine.
 const LOAD_PATIENCE: Duration = Duration::from_secs(120);
@@ -21,7 +21,7 @@ fn rss_kb(pid: i32) -> u64 {
 
 #[test]
 fn a_hundred_thousand_orphans_leave_no_zombie_and_rinit_does_not_grow() {
-    let mut rinit = Rinit::start(Mode::Pid1, &["--", TESTKIT, "orphans", "100000"]);
+    let mut rinit = Rinit::start(Mode::Pid1, &["--", testkit(), "orphans", "100000"]);
     rinit.expect_out("ready");
     let pid = rinit.pid();
     let before = rss_kb(pid);
@@ -41,7 +41,7 @@ fn a_hundred_thousand_orphans_leave_no_zombie_and_rinit_does_not_grow() {
 #[test]
 fn a_storm_of_signals_while_the_child_churns_loses_no_real_time_signal() {
     let rt = common::RTMIN + 1;
-    let mut rinit = Rinit::start(Mode::Pid1, &["--", TESTKIT, "churn", &rt.to_string()]);
+    let mut rinit = Rinit::start(Mode::Pid1, &["--", testkit(), "churn", &rt.to_string()]);
     rinit.expect_out("ready");
     let pid = rinit.pid();
     let standard = [

@@ -76,7 +76,7 @@ fn a_full_stderr_nobody_reads_does_not_stop_rinit() {
     // 2,000 reaped orphans at -vv write far more than a pipe holds.
     let mut cmd = common::command(
         Mode::Pid1,
-        &["-vv", "--", common::TESTKIT, "orphans", "2000"],
+        &["-vv", "--", common::testkit(), "orphans", "2000"],
     );
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{Mode, Rinit, MODES, TESTKIT};
+use common::{testkit, Mode, Rinit, MODES};
 
 /// A memory cgroup of 48 MiB below this test's own, removed when dropped;
 /// None where none can be made (not root, no memory controller).
@@ -95,7 +95,7 @@ fn an_oom_kill_of_the_command_is_named_with_the_limit_and_peak() {
         return;
     };
     for mode in MODES {
-        let mut rinit = cgroup.rinit(mode, &["--log-format", "json", "--", TESTKIT, "hog"]);
+        let mut rinit = cgroup.rinit(mode, &["--log-format", "json", "--", testkit(), "hog"]);
         assert_eq!(rinit.exit_code(), 137, "{}", rinit.report());
         let killed = event(&rinit.err.text(), "killed");
         assert!(killed.contains("\"oom\":true"), "{mode:?}: {killed}");
@@ -115,7 +115,7 @@ fn a_kill_9_is_not_put_down_to_the_oom_killer_even_after_one() {
     // An orphan dies of the OOM killer first (-w names it), then the
     // command is kill -9'd: the count was read at the orphan's death, so
     // the command's SIGKILL is not the OOM killer's.
-    let script = format!("({TESTKIT} hog &); sleep 1; kill -9 $$");
+    let script = format!("({} hog &); sleep 1; kill -9 $$", testkit());
     let mut rinit = cgroup.rinit(
         Mode::Pid1,
         &["-w", "--log-format", "json", "--", "sh", "-c", &script],

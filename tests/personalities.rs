@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{
-    assert_reaches, command_as, rinit_as, run_with_deadline, Mode, Rinit, MODES, TESTKIT,
+    assert_reaches, command_as, rinit_as, run_with_deadline, testkit, Mode, Rinit, MODES,
 };
 
 const NAMES: [&str; 6] = [
@@ -30,9 +30,10 @@ fn run_as(name: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stri
 fn tini_docker_init_and_catatonit_signal_the_child_alone_unless_g() {
     for name in ["tini", "docker-init", "catatonit", "podman-init"] {
         for mode in MODES {
-            let mut rinit = Rinit::start_as(name, mode, &["--", TESTKIT, "record", "--fork"]);
+            let mut rinit = Rinit::start_as(name, mode, &["--", testkit(), "record", "--fork"]);
             assert_reaches(&mut rinit, false);
-            let mut rinit = Rinit::start_as(name, mode, &["-g", "--", TESTKIT, "record", "--fork"]);
+            let mut rinit =
+                Rinit::start_as(name, mode, &["-g", "--", testkit(), "record", "--fork"]);
             assert_reaches(&mut rinit, true);
         }
     }
@@ -40,7 +41,7 @@ fn tini_docker_init_and_catatonit_signal_the_child_alone_unless_g() {
 
 #[test]
 fn tini_kill_process_group_in_the_environment_means_g() {
-    let mut cmd = command_as("tini", Mode::Pid1, &["--", TESTKIT, "record", "--fork"]);
+    let mut cmd = command_as("tini", Mode::Pid1, &["--", testkit(), "record", "--fork"]);
     cmd.env("TINI_KILL_PROCESS_GROUP", "0");
     let mut rinit = Rinit::spawn(Mode::Pid1, cmd).with_name("tini");
     assert_reaches(&mut rinit, true);
@@ -50,7 +51,7 @@ fn tini_kill_process_group_in_the_environment_means_g() {
 fn rinit_and_dumb_init_signal_the_whole_group() {
     for name in ["rinit", "dumb-init"] {
         for mode in MODES {
-            let mut rinit = Rinit::start_as(name, mode, &["--", TESTKIT, "record", "--fork"]);
+            let mut rinit = Rinit::start_as(name, mode, &["--", testkit(), "record", "--fork"]);
             assert_reaches(&mut rinit, true);
         }
     }
@@ -64,10 +65,10 @@ fn dumb_init_starts_the_command_in_a_session_of_its_own_unless_told_not_to() {
         let rinit = Rinit::spawn(Mode::Pid1, cmd).with_name(name);
         rinit.expect_out("session leader")
     };
-    let state = ["--", TESTKIT, "state"];
+    let state = ["--", testkit(), "state"];
     assert_eq!(leader("dumb-init", &state, &[]), "session leader: true");
     assert_eq!(
-        leader("dumb-init", &["-c", "--", TESTKIT, "state"], &[]),
+        leader("dumb-init", &["-c", "--", testkit(), "state"], &[]),
         "session leader: false"
     );
     assert_eq!(
@@ -83,7 +84,7 @@ fn dumb_init_starts_the_command_in_a_session_of_its_own_unless_told_not_to() {
     let mut rinit = Rinit::start_as(
         "dumb-init",
         Mode::Pid1,
-        &["-c", "--", TESTKIT, "record", "--fork"],
+        &["-c", "--", testkit(), "record", "--fork"],
     );
     assert_reaches(&mut rinit, false);
 }
@@ -259,7 +260,7 @@ fn p_relays_the_signal_the_kernel_sends_when_rinit_s_parent_dies() {
         "-p",
         "SIGUSR1",
         "--",
-        TESTKIT,
+        testkit(),
         "record",
     ]);
     common::clean_slate(&mut cmd);
@@ -281,7 +282,7 @@ fn listen_pid_naming_rinit_names_the_child_instead() {
         "-c",
         "LISTEN_PID=$$ exec \"$0\" -- \"$1\" state",
         common::rinit_bin(),
-        TESTKIT,
+        testkit(),
     ]);
     common::clean_slate(&mut cmd);
     let (status, out, err) = run_with_deadline(cmd);
@@ -294,12 +295,12 @@ fn listen_pid_naming_rinit_names_the_child_instead() {
         "{line}"
     );
     // As PID 1, rinit's pid is 1 and the child's 2.
-    let mut cmd = common::command(Mode::Pid1, &["--", TESTKIT, "state"]);
+    let mut cmd = common::command(Mode::Pid1, &["--", testkit(), "state"]);
     cmd.env("LISTEN_PID", "1").env("LISTEN_FDS", "1");
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     assert_eq!(rinit.expect_out("LISTEN_PID="), "LISTEN_PID=2 pid=2");
     // A LISTEN_PID that names another process passes untouched.
-    let mut cmd = common::command(Mode::Pid1, &["--", TESTKIT, "state"]);
+    let mut cmd = common::command(Mode::Pid1, &["--", testkit(), "state"]);
     cmd.env("LISTEN_PID", "4242");
     let rinit = Rinit::spawn(Mode::Pid1, cmd);
     assert_eq!(rinit.expect_out("LISTEN_PID="), "LISTEN_PID=4242 pid=2");
@@ -333,7 +334,7 @@ fn listen_pid_rewritten_leaves_every_other_byte_of_the_environment_as_it_was() {
     let mut expected = given;
     expected[2] = b"LISTEN_PID=2";
     expected[4] = b"LISTEN_PID=2";
-    let mut cmd = common::command(Mode::Pid1, &["--", TESTKIT, "hygiene"]);
+    let mut cmd = common::command(Mode::Pid1, &["--", testkit(), "hygiene"]);
     let program = std::ffi::CString::new("/usr/bin/unshare").unwrap();
     let argv: Vec<std::ffi::CString> = std::iter::once(cmd.get_program())
         .chain(cmd.get_args())
@@ -374,7 +375,7 @@ fn rinit_s_fixes_hold_under_every_name() {
     for name in NAMES {
         // Inherited ignores and mask reach the child (dumb-init resets them,
         // catatonit leaks its own blocked signals).
-        let mut cmd = command_as(name, Mode::Pid1, &["--", TESTKIT, "state"]);
+        let mut cmd = command_as(name, Mode::Pid1, &["--", testkit(), "state"]);
         common::inherit_ignored(&mut cmd, libc::SIGUSR2);
         common::inherit_blocked(&mut cmd, libc::SIGWINCH);
         let rinit = Rinit::spawn(Mode::Pid1, cmd).with_name(name);
@@ -389,7 +390,7 @@ fn rinit_s_fixes_hold_under_every_name() {
             "{name}"
         );
         // Away from PID 1, orphans come to rinit with no -s (tini only warns).
-        let rinit = Rinit::start_as(name, Mode::Subreaper, &["--", TESTKIT, "orphans", "20"]);
+        let rinit = Rinit::start_as(name, Mode::Subreaper, &["--", testkit(), "orphans", "20"]);
         assert_eq!(rinit.expect_out("misparented"), "misparented 0", "{name}");
         assert_eq!(rinit.expect_out("zombies"), "zombies 0", "{name}");
     }

@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::{Rinit, MODES, TESTKIT};
+use common::{testkit, Rinit, MODES};
 
 #[test]
 fn a_thousand_orphans_never_stay_zombies() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "orphans", "1000", "5"]);
+        let mut rinit = Rinit::start(mode, &["--", testkit(), "orphans", "1000", "5"]);
         rinit.expect_out("orphaned");
         assert_eq!(
             rinit.expect_out("misparented"),

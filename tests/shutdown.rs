@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Mode, Rinit, MODES, TESTKIT};
+use common::{testkit, Mode, Rinit, MODES};
 
 /// A file path for one test run, removed when dropped.
 struct Scratch(PathBuf);
@@ -41,7 +41,8 @@ impl Drop for Scratch {
 /// exits with 4, leaving the writer behind.
 fn leave_a_writer_behind(file: &Scratch) -> String {
     format!(
-        "\"{TESTKIT}\" on-term {f} 300 & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 4",
+        "\"{}\" on-term {f} 300 & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 4",
+        testkit(),
         f = file.path()
     )
 }
@@ -61,7 +62,7 @@ fn a_process_left_behind_gets_sigterm_and_time_to_save_its_data() {
             rinit.report()
         );
         rinit.expect_err("sending SIGTERM to what is left");
-        rinit.expect_err("(rinit-testkit)");
+        rinit.expect_err("(rinit-testkit())");
         rinit.expect_err("every process left has exited");
     }
 }
@@ -145,7 +146,7 @@ fn without_kill_after_a_command_ignoring_sigterm_keeps_running() {
 #[test]
 fn stop_delay_holds_sigterm_then_forwards_it() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--stop-delay", "1s", "--", TESTKIT, "record"]);
+        let mut rinit = Rinit::start(mode, &["--stop-delay", "1s", "--", testkit(), "record"]);
         rinit.expect_out("child ready");
         let sent = Instant::now();
         rinit.signal(libc::SIGTERM);
@@ -171,7 +172,7 @@ fn a_second_sigterm_or_a_sigint_during_the_stop_delay_forwards_at_once() {
     ] {
         let mut rinit = Rinit::start(
             Mode::Pid1,
-            &["-v", "--stop-delay", "5s", "--", TESTKIT, "record"],
+            &["-v", "--stop-delay", "5s", "--", testkit(), "record"],
         );
         rinit.expect_out("child ready");
         let sent = Instant::now();
@@ -404,7 +405,7 @@ fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
 fn enter_a_writer(rinit: &mut Rinit, file: &Scratch) -> std::process::Child {
     let mut cmd = std::process::Command::new("nsenter");
     cmd.args(["--target", &rinit.pid().to_string(), "--pid", "--"])
-        .args([TESTKIT, "on-term", file.path(), "300"]);
+        .args([testkit(), "on-term", file.path(), "300"]);
     common::clean_slate(&mut cmd);
     let entered = cmd.spawn().expect("nsenter");
     let ready = format!("{}.ready", file.path());
@@ -459,7 +460,8 @@ fn what_the_command_leaves_in_its_group_gets_one_sigterm() {
         let file = Scratch::new("terms");
         // Left in the command's group, noting each SIGTERM until SIGKILL.
         let script = format!(
-            "\"{TESTKIT}\" terms {f} & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 0",
+            "\"{}\" terms {f} & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 0",
+            testkit(),
             f = file.path()
         );
         let mut cmd = common::command(mode, &["--grace", "300ms", "--", "sh", "-c", &script]);

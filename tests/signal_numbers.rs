@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Mode, Rinit, MODES, NAMES, RTMIN, TESTKIT};
+use common::{testkit, Mode, Rinit, MODES, NAMES, RTMIN};
 
 const REAL_TIME: std::ops::RangeInclusive<i32> = 32..=64;
 
@@ -22,7 +22,7 @@ fn name(n: i32) -> String {
 #[test]
 fn every_real_time_signal_reaches_the_command() {
     for mode in MODES {
-        let mut rinit = Rinit::start(mode, &["--", TESTKIT, "record"]);
+        let mut rinit = Rinit::start(mode, &["--", testkit(), "record"]);
         rinit.expect_out("child ready");
         for n in REAL_TIME {
             rinit.signal(n);
@@ -36,7 +36,7 @@ fn the_numbers_a_c_library_keeps_never_end_rinit_under_any_name() {
     // Away from PID 1 a signal rinit did not block would kill it, orphaning
     // the command.
     for init in NAMES {
-        let mut rinit = Rinit::start_as(init, Mode::Subreaper, &["--", TESTKIT, "record"]);
+        let mut rinit = Rinit::start_as(init, Mode::Subreaper, &["--", testkit(), "record"]);
         rinit.expect_out("child ready");
         for n in [32, 33, 34, 35] {
             rinit.signal(n);
@@ -56,7 +56,7 @@ fn every_real_time_signal_can_be_rewritten_by_number_and_name() {
         .map(|n| format!("{n}:{}", if n == 64 { 32 } else { n + 1 }))
         .collect();
     let mut args: Vec<&str> = rules.iter().flat_map(|r| ["-r", r.as_str()]).collect();
-    args.extend(["--", TESTKIT, "record"]);
+    args.extend(["--", testkit(), "record"]);
     let mut rinit = Rinit::start(Mode::Pid1, &args);
     rinit.expect_out("child ready");
     for n in REAL_TIME {
@@ -71,7 +71,7 @@ fn every_real_time_signal_can_be_rewritten_by_number_and_name() {
         ("SIG33:USR1", 33, "SIGUSR1"),
         ("SIGRTMAX-30:USR2", 34, "SIGUSR2"),
     ] {
-        let mut rinit = Rinit::start(Mode::Subreaper, &["-r", rule, "--", TESTKIT, "record"]);
+        let mut rinit = Rinit::start(Mode::Subreaper, &["-r", rule, "--", testkit(), "record"]);
         rinit.expect_out("child ready");
         rinit.signal(sent);
         rinit.expect_out(&format!("child {got}"));
@@ -105,7 +105,7 @@ fn a_death_by_any_real_time_signal_is_128_plus_n() {
 
 #[test]
 fn log_lines_name_real_time_signals_as_kill_l_does() {
-    let mut rinit = Rinit::start(Mode::Pid1, &["-v", "--", TESTKIT, "record"]);
+    let mut rinit = Rinit::start(Mode::Pid1, &["-v", "--", testkit(), "record"]);
     rinit.expect_out("child ready");
     // systemd in a container stops on SIGRTMIN+3.
     for (n, shown) in [

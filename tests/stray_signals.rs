@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Rinit, MODES, NAMES, TESTKIT};
+use common::{testkit, Rinit, MODES, NAMES};
 
 const FAULTS: [(i32, &str); 6] = [
     (libc::SIGILL, "SIGILL"),
@@ -20,7 +20,7 @@ const FAULTS: [(i32, &str); 6] = [
 fn fault_signals_sent_to_rinit_are_relayed_and_rinit_lives_on() {
     for name in NAMES {
         for mode in MODES {
-            let args = ["--", TESTKIT, "record", "--exit-on", "SIGUSR1"];
+            let args = ["--", testkit(), "record", "--exit-on", "SIGUSR1"];
             let mut rinit = Rinit::start_as(name, mode, &args);
             rinit.expect_out("child ready");
             for (sig, sig_name) in FAULTS {
@@ -37,7 +37,7 @@ fn fault_signals_sent_to_rinit_are_relayed_and_rinit_lives_on() {
 fn fault_signals_can_be_rewritten_like_any_other() {
     // dumb-init's own example: its rewrites take any of 1-31.
     for mode in MODES {
-        let args = ["-r", "1:31", "-r", "31:1", "--", TESTKIT, "record"];
+        let args = ["-r", "1:31", "-r", "31:1", "--", testkit(), "record"];
         let mut rinit = Rinit::start_as("dumb-init", mode, &args);
         rinit.expect_out("child ready");
         rinit.signal(libc::SIGHUP);

@@ -6,12 +6,12 @@ mod common;
 use std::fs::File;
 use std::io::Write;
 
-use common::{command, Lines, MODES, TESTKIT};
+use common::{command, testkit, Lines, MODES};
 
 #[test]
 fn the_command_reads_the_terminal_and_gets_ctrl_c() {
     for mode in MODES {
-        let mut cmd = command(mode, &["--", TESTKIT, "tty"]);
+        let mut cmd = command(mode, &["--", testkit(), "tty"]);
         let mut master = common::attach_pty(&mut cmd, true);
         let mut child = cmd.spawn().unwrap();
         let screen = Lines::default();
@@ -138,9 +138,10 @@ fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
 
     let mut at = screen.wait_for("$ ", 0);
     let line = format!(
-        "{} {} -- {TESTKIT} record --exit-on SIGINT\n",
+        "{} {} -- {} record --exit-on SIGINT\n",
         common::rinit_as("dumb-init"),
-        args.join(" ")
+        args.join(" "),
+        testkit()
     );
     master.write_all(line.as_bytes()).unwrap();
     at = screen.wait_for("child ready", at);
@@ -150,7 +151,7 @@ fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
     at = screen.wait_for("$ ", at);
     if command_stops {
         assert_eq!(
-            state_of(root, "rinit-testkit", |s| s == 'T'),
+            state_of(root, "rinit-testkit()", |s| s == 'T'),
             'T',
             "Ctrl-Z did not stop the command"
         );
@@ -166,7 +167,7 @@ fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
     master.write_all(b"fg\n").unwrap();
     at = screen.wait_for("child SIGCONT", at);
     assert_ne!(
-        state_of(root, "rinit-testkit", |s| s != 'T'),
+        state_of(root, "rinit-testkit()", |s| s != 'T'),
         'T',
         "fg did not resume the command"
     );

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{run_plain, TESTKIT};
+use common::{run_plain, testkit};
 
 #[test]
 fn usage_errors_are_one_line_naming_the_problem_and_exit_2() {
@@ -145,7 +145,7 @@ fn argv_bytes_reach_the_command_untouched() {
     cmd.args(["--", "printf", "%s"]).arg(odd);
     let output = cmd.output().unwrap();
     assert_eq!(output.stdout, odd.as_bytes());
-    let _ = TESTKIT;
+    let _ = testkit();
 }
 
 #[test]

@@ -38,7 +38,31 @@ pub fn rinit_bin() -> &'static str {
         _ => env!("CARGO_BIN_EXE_rinit").to_owned(),
     })
 }
-pub const TESTKIT: &str = env!("CARGO_BIN_EXE_rinit-testkit");
+/// The helper programs (tests/testkit): a package of its own, so that
+/// `cargo install` installs rinit alone, built here once per test binary
+/// into target/testkit (its own target directory: the build directory of
+/// this `cargo test` stays locked while it runs).
+pub fn testkit() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/testkit/Cargo.toml");
+        // This test binary is TARGET/PROFILE/deps/NAME.
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).unwrap().join("testkit");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--locked", "--offline", "--manifest-path", manifest])
+            .arg("--target-dir")
+            .arg(&target)
+            .status()
+            .expect("run cargo to build tests/testkit");
+        assert!(status.success(), "tests/testkit did not build");
+        target
+            .join("debug/rinit-testkit")
+            .to_str()
+            .unwrap()
+            .to_owned()
+    })
+}
 
 /// SIGRTMIN as the kernel, `kill -l` and Docker number it, whatever the C
 /// library of the test or of rinit says.

@@ -29,8 +29,8 @@ install_missing "${need[@]}"
 # development build).
 bash dist/build >/dev/null
 rinit=$repo/target/dist/rinit-$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)-x86_64-linux-musl
-cargo build --locked --release --quiet --bin rinit-testkit
-app=$repo/target/release/rinit-testkit
+cargo build --locked --release --quiet --manifest-path tests/testkit/Cargo.toml --target-dir target/testkit
+app=$repo/target/testkit/release/rinit-testkit
 
 # --- our own dockerd ------------------------------------------------------------
 work=$(mktemp -d /tmp/rinit-e2e.XXXXXX)
