@@ -6,7 +6,8 @@ Its synopsis, options, environment and the paragraphs after them are
 what `BINARY --help` prints, turned into roff here: the man page and
 --help come from one text (src/options.rs) and cannot drift apart. The
 sections --help has no room for (the personalities, every exit status,
-the shutdown timeline, signal numbering) are written below.
+the shutdown timeline, signal numbering) are read from docs/, the same
+text the documentation shows, each under a heading named below.
 """
 
 import os
@@ -83,84 +84,66 @@ for block in blocks[2:]:
     for term, text in items(block[1:]):
         page += [".TP", ".B " + roff(term), roff(text)]
 
-page += """.SH PERSONALITIES
-Invoked under another init's name, rinit takes that init's defaults,
-exit statuses and log prefix; options and environment variables of all of
-them are accepted under every name.
-.TP
-.B rinit
-signals go to the command's process group; when the command exits away
-from PID 1, what it left gets SIGTERM, \\-\\-grace, then SIGKILL; usage
-error 2; 127 when the command is not found, 126 when it cannot run.
-.TP
-.BR tini ", " tini\\-static ", " docker\\-init
-signals go to the command alone unless \\-g or TINI_KILL_PROCESS_GROUP;
-exits at once when the command exits away from PID 1; usage error 1;
-127 not found, 126 permission denied, 1 otherwise.
-.TP
-.B dumb\\-init
-signals go to the command's group, which is a session of its own that
-takes the terminal (\\-c or DUMB_INIT_SETSID=0: the command alone, in
-dumb\\-init's group); usage error 1; exec failure 2.
-.TP
-.BR catatonit ", " podman\\-init
-signals go to the command alone unless \\-g; exits at once when the
-command exits away from PID 1; usage error 1; 127 not found, 126
-otherwise.
-.PP
-As PID 1 every name waits for what the command left behind (the drain
-below): the kernel kills it all when PID 1 exits, so waiting loses
-nothing.
-.SH EXIT STATUS
-.TP
-.I N
-the command exited with status N (0 instead, for an N given to \\-e)
-.TP
-.I 128+N
-signal N killed the command, any N from 1 to 64: 143 for SIGTERM, 137 for
-SIGKILL, 160 to 192 for the real\\-time signals
-.TP
-.B 126
-the command cannot be run (rinit's personality)
-.TP
-.B 127
-the command was not found (rinit's personality)
-.TP
-.B 2
-usage error (rinit's personality)
-.TP
-.B 0
-with \\-P, on a stop signal
-.SH SHUTDOWN
-From the engine's stop signal to rinit's exit:
-.IP 1. 4
-A stop signal (\\-\\-stop\\-signals, TERM and INT by default) arrives;
-\\-\\-stop\\-delay D holds it for D.
-.IP 2. 4
-rinit relays it, rewritten as \\-r says, to the command's process group
-(with \\-a, to every process rinit looks after).
-.IP 3. 4
-5 s later, if the command still runs, a warning names every process still
-running, again every 10 s; \\-\\-kill\\-after K SIGKILLs the command's
-group K after the stop signal.
-.IP 4. 4
-The command exits and is reaped. Everything left gets one SIGTERM (as PID 1
-every process of the namespace, as subreaper every descendant) and SIGCONT
-if stopped; rinit waits for them for at most \\-\\-grace G (5 s).
-.IP 5. 4
-What still runs gets SIGKILL, named in a warning; rinit exits with the
-command's status.
-.PP
-Everything must fit in the engine's own deadline (docker stop: 10 s,
-Kubernetes: 30 s): stop delay + the app's shutdown + grace.
-.SH SIGNALS
-rinit blocks every signal and reads them from a signalfd, so none is lost
-while it is PID 1. It relays every one but SIGKILL and SIGSTOP (which
-cannot be caught) and SIGCHLD (its own: it reaps); a real\-time signal
-queued N times is relayed N times. Signals are numbered as the kernel
-numbers them, in every build: 1\-31, then 32 and 33 (SIG32, SIG33), then
-RTMIN (34) to RTMAX (64), as kill \-l and Docker count.
-.SH SEE ALSO
+docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs")
+
+
+def doc_section(page_name, heading):
+    """The lines of the section `## heading` of docs/page_name."""
+    with open(os.path.join(docs, page_name), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    start = lines.index("## " + heading) + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("#")), len(lines))
+    return lines[start:end]
+
+
+def plain(text):
+    """Markdown inline marks out: `code`, **bold**, [text](link)."""
+    text = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", text)
+    return text.replace("**", "").replace("`", "")
+
+
+def to_roff(lines):
+    """A docs section as roff: paragraphs, `- **term**: text` items,
+    `1. text` steps, and a table's rows as items (its header left out)."""
+    out, para, table = [], [], 0
+    def flush():
+        if para:
+            out.extend([".PP" if out else "", roff(plain(" ".join(para)))])
+            para.clear()
+    for line in lines:
+        line = line.strip()
+        bullet = re.match(r"^- \*\*([^*]+)\*\*: (.*)", line)
+        step = re.match(r"^(\d+)\. (.*)", line)
+        if not line or line.startswith("<!--"):
+            flush()
+        elif bullet:
+            flush()
+            out += [".TP", ".B " + roff(bullet.group(1)), roff(plain(bullet.group(2)))]
+        elif step:
+            flush()
+            out += [f".IP {step.group(1)}. 4", roff(plain(step.group(2)))]
+        elif line.startswith("|"):
+            flush()
+            table += 1
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if table > 2 and len(cells) >= 2:
+                out += [".TP", ".B " + roff(plain(cells[0])), roff(plain(cells[1]))]
+        else:
+            table = 0
+            para.append(line)
+    flush()
+    return [line for line in out if line]
+
+
+for title, page_name, heading in [
+    ("PERSONALITIES", "drop-in.md", "Personalities in brief"),
+    ("EXIT STATUS", "usage.md", "Exit status"),
+    ("SHUTDOWN", "shutdown.md", "The timeline in brief"),
+    ("SIGNALS", "behaviour.md", "Signals in brief"),
+]:
+    page += [".SH " + title] + to_roff(doc_section(page_name, heading))
+
+page += """.SH SEE ALSO
 .BR tini (1),
 .BR dumb\\-init (1),
 .BR catatonit (1),

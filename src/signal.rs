@@ -74,7 +74,7 @@ pub const TTIN: Signal = Signal(libc::SIGTTIN);
 pub const TTOU: Signal = Signal(libc::SIGTTOU);
 
 /// Real-time signals as the kernel numbers them, and as `kill -l`, Docker
-/// and this README count them: SIGRTMIN is 34, SIGRTMAX 64. The C library's
+/// and docs/behaviour.md count them: SIGRTMIN is 34, SIGRTMAX 64. The C library's
 /// SIGRTMIN is no guide: glibc says 34 (it keeps 32 and 33 for thread
 /// cancellation and set*id across threads), musl 35 (it keeps 32-34 for
 /// timer threads, cancellation and its synccall).

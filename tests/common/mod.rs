@@ -50,7 +50,14 @@ pub fn testkit() -> &'static str {
         let exe = std::env::current_exe().unwrap();
         let target = exe.ancestors().nth(3).unwrap().join("testkit");
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--locked", "--offline", "--manifest-path", manifest])
+            .args([
+                "build",
+                "--quiet",
+                "--locked",
+                "--offline",
+                "--manifest-path",
+                manifest,
+            ])
             .arg("--target-dir")
             .arg(&target)
             .status()
