@@ -142,7 +142,7 @@ fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
 }
 
 /// Runs `script` as root in new PID and mount namespaces (the mount changes
-/// stay there), with $RINIT and $testkit() set; returns (status, stdout, stderr).
+/// stay there), with $RINIT and $TESTKIT set; returns (status, stdout, stderr).
 fn in_namespaces(script: &str) -> Option<(i32, String, String)> {
     if !common::is_root() {
         eprintln!("skipped: mounting needs root");
@@ -160,7 +160,7 @@ fn in_namespaces(script: &str) -> Option<(i32, String, String)> {
         script,
     ])
     .env("RINIT", rinit_bin())
-    .env("testkit()", testkit());
+    .env("TESTKIT", testkit());
     clean_slate(&mut cmd);
     Some(run_with_deadline(cmd))
 }

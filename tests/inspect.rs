@@ -151,7 +151,7 @@ fn a_process_with_a_sigterm_handler_handles_it_itself() {
     let mut holder = Rinit::start(Mode::Pid1, &["--", testkit(), "app"]);
     holder.expect_out("app: ready");
     // The app blocks SIGTERM and waits for it: queued, not dropped.
-    let app = find_named(&mut holder, "rinit-testkit()");
+    let app = find_named(&mut holder, "rinit-testkit");
     let text = inspect(&[&app.to_string()]);
     assert!(
         text.contains("PID 1 of its PID namespace: no")

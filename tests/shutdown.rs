@@ -62,7 +62,7 @@ fn a_process_left_behind_gets_sigterm_and_time_to_save_its_data() {
             rinit.report()
         );
         rinit.expect_err("sending SIGTERM to what is left");
-        rinit.expect_err("(rinit-testkit())");
+        rinit.expect_err("(rinit-testkit)");
         rinit.expect_err("every process left has exited");
     }
 }

@@ -151,7 +151,7 @@ fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
     at = screen.wait_for("$ ", at);
     if command_stops {
         assert_eq!(
-            state_of(root, "rinit-testkit()", |s| s == 'T'),
+            state_of(root, "rinit-testkit", |s| s == 'T'),
             'T',
             "Ctrl-Z did not stop the command"
         );
@@ -167,7 +167,7 @@ fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
     master.write_all(b"fg\n").unwrap();
     at = screen.wait_for("child SIGCONT", at);
     assert_ne!(
-        state_of(root, "rinit-testkit()", |s| s != 'T'),
+        state_of(root, "rinit-testkit", |s| s != 'T'),
         'T',
         "fg did not resume the command"
     );
