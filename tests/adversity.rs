@@ -57,6 +57,17 @@ fn kill(pid: i32, sig: i32) {
     assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
 }
 
+/// SIGTERM to rinit, `after` that a SIGINT: the command's "got-INT" line,
+/// if it came, and how long it took from the SIGINT.
+fn stop_then_interrupt(rinit: i32, out: &Lines, after: Duration) -> (Option<String>, Duration) {
+    kill(rinit, libc::SIGTERM);
+    thread::sleep(after);
+    let sent = Instant::now();
+    kill(rinit, libc::SIGINT);
+    let got = out.wait_for("got-INT", common::PATIENCE);
+    (got, sent.elapsed())
+}
+
 /// A command that ignores SIGTERM with 40 children, fills its stderr
 /// from one of them, says "ready", and exits 5 on SIGINT.
 const STUCK: &str =
@@ -86,13 +97,8 @@ fn a_stalled_terminal_of_another_user_never_stops_rinit() {
                 out.clone().collect_from(child.stdout.take().unwrap());
                 assert!(out.wait_for("ready", common::PATIENCE).is_some());
                 let rinit = rinit_pid(child.id() as i32);
-                kill(rinit, libc::SIGTERM);
                 // The first stuck report comes 5 s after the stop signal.
-                thread::sleep(Duration::from_millis(5600));
-                let sent = Instant::now();
-                kill(rinit, libc::SIGINT);
-                let got = out.wait_for("got-INT", common::PATIENCE);
-                let took = sent.elapsed();
+                let (got, took) = stop_then_interrupt(rinit, &out, Duration::from_millis(5600));
                 let status = common::wait_or_kill(&mut child);
                 drop(pty.master);
                 assert!(
@@ -204,6 +210,15 @@ fn rinit_with_stderr(kind: &str, uid: Option<u32>, script: &str, stderr: Stdio) 
         }
     }
     cmd
+}
+
+/// Starts `cmd` with its stdout and stderr read into lines.
+fn spawned(mut cmd: Command) -> (std::process::Child, Lines, Lines) {
+    let mut child = cmd.spawn().unwrap();
+    let (out, err) = (Lines::default(), Lines::default());
+    out.clone().collect_from(child.stdout.take().unwrap());
+    err.clone().collect_from(child.stderr.take().unwrap());
+    (child, out, err)
 }
 
 /// Starts `cmd` and waits for its command's "ready": the child, its
@@ -355,11 +370,7 @@ fn out_of_memory(mode: Mode, stage: Stage, extra_kb: u64, no_memory: bool) {
     if no_memory {
         cmd.env("RINIT_TEST_NO_MEMORY", "1");
     }
-    let mut child = cmd.spawn().unwrap();
-    let out = Lines::default();
-    out.clone().collect_from(child.stdout.take().unwrap());
-    let err = Lines::default();
-    err.clone().collect_from(child.stderr.take().unwrap());
+    let (mut child, out, err) = spawned(cmd);
     let case = format!("{mode:?} {stage:?} +{extra_kb} kB no_memory={no_memory}");
     assert!(out.wait_for("ready", common::PATIENCE).is_some(), "{case}");
     let rinit = rinit_pid(child.id() as i32);
@@ -492,11 +503,7 @@ fn without_a_full_proc(view: ProcView, mode: Mode, uid: Option<u32>) {
         .stderr(Stdio::piped());
     common::clean_slate(&mut cmd);
     let case = format!("{view:?} {mode:?} {uid:?}");
-    let mut child = cmd.spawn().unwrap();
-    let out = Lines::default();
-    out.clone().collect_from(child.stdout.take().unwrap());
-    let err = Lines::default();
-    err.clone().collect_from(child.stderr.take().unwrap());
+    let (mut child, out, err) = spawned(cmd);
     assert!(
         out.wait_for("ready", common::PATIENCE).is_some(),
         "{case}\n{}",
@@ -511,12 +518,7 @@ fn without_a_full_proc(view: ProcView, mode: Mode, uid: Option<u32>) {
         );
     }
     let rinit = rinit_pid(child.id() as i32);
-    kill(rinit, libc::SIGTERM);
-    thread::sleep(Duration::from_millis(200));
-    let sent = Instant::now();
-    kill(rinit, libc::SIGINT);
-    let got = out.wait_for("got-INT", common::PATIENCE);
-    let took = sent.elapsed();
+    let (got, took) = stop_then_interrupt(rinit, &out, Duration::from_millis(200));
     assert!(got.is_some(), "{case}: SIGINT never reached the command");
     assert!(took < RELAYED_WITHIN, "{case}: SIGINT took {took:?}");
     if mode == Mode::Subreaper {
@@ -570,21 +572,17 @@ fn cpu(pid: i32) -> Duration {
     Duration::from_millis((fields[0] + fields[1]) * 1000 / ticks)
 }
 
-/// `-v` over a tree of the testkit()'s `shape`: each relayed signal looks
+/// `-v` over a tree of the testkit's `shape`: each relayed signal looks
 /// for processes that left the group; 5 of them cost at most `most` of
 /// rinit's CPU, and SIGTERM still ends it all.
 fn relays_over(mode: Mode, shape: &str, n: &str, most: Duration) {
-    let mut cmd = rinit_as_user(
+    let cmd = rinit_as_user(
         mode,
         None,
         &["-v", "--", testkit(), shape, n],
         Stdio::piped(),
     );
-    let mut child = cmd.spawn().unwrap();
-    let out = Lines::default();
-    out.clone().collect_from(child.stdout.take().unwrap());
-    let err = Lines::default();
-    err.clone().collect_from(child.stderr.take().unwrap());
+    let (mut child, out, err) = spawned(cmd);
     assert!(
         out.wait_for("ready", Duration::from_secs(60)).is_some(),
         "{shape} {n}"
