@@ -27,6 +27,7 @@ mod descriptors;
 mod dirents;
 mod drain;
 mod duration;
+mod environ;
 mod escape;
 mod event;
 mod expand;
@@ -104,9 +105,12 @@ fn start(args: Vec<OsString>) -> ! {
     memory::name(personality.name());
     let parsed =
         options::parse(args.get(1..).unwrap_or_default()).and_then(|request| match request {
-            Request::Run(flags) => Settings::resolve(flags, personality, |k| std::env::var_os(k))
-                .and_then(|s| s.expanded(std::env::vars_os))
-                .map(Some),
+            Request::Run(flags) => {
+                let env = environ::Own::read();
+                Settings::resolve(flags, personality, |k| env.get(k))
+                    .and_then(|s| s.expanded(std::env::vars_os))
+                    .map(Some)
+            }
             Request::Help => print_and_exit(options::HELP),
             Request::Version => print_version(),
             Request::License => print_and_exit(include_str!("../LICENSE")),
@@ -155,12 +159,6 @@ fn leave(log: &Log, status: i32) -> ! {
 }
 
 fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signals) -> i32 {
-    if !procfs::mounted() {
-        warning!(
-            log,
-            "/proc is not mounted: senders of signals go unnamed, and at exit only the command's group gets SIGTERM"
-        );
-    }
     if std::process::id() != 1 {
         match reap::become_subreaper() {
             Ok(()) => info!(
@@ -186,10 +184,14 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
     if settings.pause {
         memory::command_runs();
         let_go(signals, log);
-        return pause::run(log, signals, settings, &Oom::watch());
+        let oom = Oom::watch();
+        warn_without_proc(log);
+        return pause::run(log, signals, settings, &oom);
     }
     let mut command = Command::new(&settings.command);
-    let shown = command.display();
+    // Escaped before the command runs (rinit may not allocate after), and
+    // only when the line is shown.
+    let started = log.enabled(Level::Info).then(|| command.display());
     let session = if settings.setsid {
         Session::New
     } else if settings.shared_group {
@@ -205,12 +207,12 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             child
         }
         Err(SpawnError::Exec(errno)) => {
-            warning!(log, event: &Event::named("exec_failed"), "cannot run '{shown}': {}", io::Error::from(errno));
+            warning!(log, event: &Event::named("exec_failed"), "cannot run '{}': {}", command.display(), io::Error::from(errno));
             // As tini's child exits with it: -e applies to it like any status.
             return settings.exit_status(personality.exec_status(errno));
         }
         Err(SpawnError::Fork(errno)) => {
-            warning!(log, event: &Event::named("fork_failed"), "cannot start '{shown}': {}", io::Error::from(errno));
+            warning!(log, event: &Event::named("fork_failed"), "cannot start '{}': {}", command.display(), io::Error::from(errno));
             return CANNOT_RUN;
         }
     };
@@ -218,10 +220,11 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         pid: Some(child.as_raw()),
         ..Event::named("started")
     };
-    info!(log, event: &event, "started '{shown}' as pid {child}");
+    info!(log, event: &event, "started '{}' as pid {child}", started.unwrap_or_default());
     let_go(signals, log);
     // After let_go, which would close the cgroup's descriptor.
     let oom = Oom::watch();
+    warn_without_proc(log);
     // The command leads its own process group: its pid is the group's id.
     let group = (!settings.shared_group).then_some(child);
     let relay = Relay {
@@ -245,6 +248,18 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         command: child,
     };
     settings.exit_status(drain.run(exit).status())
+}
+
+/// Looked at once the command runs: the first look at /proc/self makes the
+/// kernel build this process's /proc entries (about 25 µs), which the
+/// cgroup's read in `Oom::watch` has paid for by then.
+fn warn_without_proc(log: &Log) {
+    if !procfs::mounted() {
+        warning!(
+            log,
+            "/proc is not mounted: senders of signals go unnamed, and at exit only the command's group gets SIGTERM"
+        );
+    }
 }
 
 /// An init lives as long as the container: it must not keep busy what it

@@ -16,6 +16,7 @@ use libc::c_char;
 use nix::errno::Errno;
 use nix::unistd::{self, Pid};
 
+use crate::environ;
 use crate::escape;
 use crate::personality::Personality;
 use crate::signals::Signals;
@@ -81,8 +82,15 @@ impl Command {
             .chain([std::ptr::null()])
             .collect();
         let name = words.first().map(|w| w.as_bytes()).unwrap_or_default();
-        let path = std::env::var_os("PATH");
-        let candidates = candidates(name, path.as_deref().map_or(DEFAULT_PATH, OsStr::as_bytes));
+        // PATH only for a name without a slash: each lookup scans the
+        // environment, and start-up time is the product.
+        let candidates = match name.contains(&b'/') {
+            true => candidates(name, b""),
+            false => {
+                let path = std::env::var_os("PATH");
+                candidates(name, path.as_deref().map_or(DEFAULT_PATH, OsStr::as_bytes))
+            }
+        };
         Command {
             argv,
             argv_ptrs,
@@ -240,7 +248,7 @@ impl ListenPid {
             return None;
         }
         let mut slots = Vec::new();
-        let entries: Vec<Vec<u8>> = environment()
+        let entries: Vec<Vec<u8>> = environ::entries()
             .enumerate()
             .map(|(i, entry)| {
                 if entry == own.as_bytes() {
@@ -296,31 +304,6 @@ impl ListenPid {
             }
         }
     }
-}
-
-/// The process's environment as the C runtime holds it, each entry's bytes
-/// without its NUL (std's `vars_os` drops entries without '=').
-fn environment() -> impl Iterator<Item = &'static [u8]> {
-    extern "C" {
-        static environ: *const *const c_char;
-    }
-    // SAFETY: rinit is single-threaded and never changes its environment:
-    // `environ` is a null-terminated array of C strings that lives as long
-    // as the process (or null, for an empty environment).
-    let mut next = unsafe { environ };
-    std::iter::from_fn(move || {
-        if next.is_null() {
-            return None;
-        }
-        // SAFETY: as above: `next` points into the array, before its null.
-        let entry = unsafe { *next };
-        if entry.is_null() {
-            return None;
-        }
-        // SAFETY: as above; the entry is a live C string.
-        next = unsafe { next.add(1) };
-        Some(unsafe { std::ffi::CStr::from_ptr(entry) }.to_bytes())
-    })
 }
 
 /// dumb-init's way into a new session: when rinit leads its session and
