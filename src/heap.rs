@@ -55,6 +55,16 @@ static HEAP: Heap = Heap {
     }),
 };
 
+/// The first arena: in the program's zeroed data (.bss), which the kernel
+/// sets up with the program, so start-up makes no mapping of its own.
+#[repr(C, align(4096))]
+struct First(UnsafeCell<[u8; ARENA]>);
+
+// SAFETY: handed to the heap once, under its lock (see `alloc`).
+unsafe impl Sync for First {}
+
+static FIRST: First = First(UnsafeCell::new([0; ARENA]));
+
 fn locked<R>(f: impl FnOnce(&mut State) -> R) -> R {
     while HEAP
         .lock
@@ -123,7 +133,10 @@ pub fn alloc(layout: Layout) -> *mut u8 {
         // page aligned.
         let start = (s.bump as usize).next_multiple_of(size.min(PAGE));
         if s.bump.is_null() || start + size > s.end as usize {
-            let arena = map(ARENA);
+            let arena = match s.bump.is_null() {
+                true => FIRST.0.get().cast::<u8>(),
+                false => map(ARENA),
+            };
             if arena.is_null() {
                 return null_mut();
             }
