@@ -95,7 +95,7 @@ impl Command {
             argv,
             argv_ptrs,
             candidates,
-            listen_pid: ListenPid::if_for(unistd::getpid()),
+            listen_pid: ListenPid::if_for(unistd::getpid),
         }
     }
 
@@ -240,11 +240,12 @@ impl ListenPid {
     /// The environment to fill in, when LISTEN_PID names `own`: rinit's own
     /// environment byte for byte (entries without '=' and repeated names
     /// included), every `LISTEN_PID=<own>` entry a buffer to fill in.
-    fn if_for(own: Pid) -> Option<ListenPid> {
-        let own = format!("LISTEN_PID={own}");
-        // One lookup first: copying the whole environment is start-up time
-        // spent for nothing in the usual case.
-        if std::env::var_os("LISTEN_PID")? != own.get("LISTEN_PID=".len()..)? {
+    fn if_for(own: impl FnOnce() -> Pid) -> Option<ListenPid> {
+        // One lookup first: the pid, its formatting and a copy of the whole
+        // environment are start-up time spent for nothing in the usual case.
+        let named = std::env::var_os("LISTEN_PID")?;
+        let own = format!("LISTEN_PID={}", own());
+        if named != own.get("LISTEN_PID=".len()..)? {
             return None;
         }
         let mut slots = Vec::new();
