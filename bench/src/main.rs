@@ -532,49 +532,65 @@ fn run(args: &[String]) {
     }
     floor_probe.stop();
 
-    // Start-up: INIT -- true against true alone, interleaved.
+    // Start-up: INIT -- true against true alone, interleaved: 5 blocks of
+    // 300 rounds. The machine's speed drifts over seconds (2 shared cores),
+    // so each block's overhead is its own median against `true`'s median
+    // of the same block, and the table gives the median of the 5.
     if wanted("startup") {
-        eprintln!("[bench] start-up: 500 rounds");
+        const BLOCKS: usize = 5;
+        const ROUNDS: usize = 300;
+        eprintln!("[bench] start-up: {BLOCKS} blocks of {ROUNDS} rounds");
         let truth = "/bin/true".to_string();
-        let mut startup: Vec<Vec<f64>> = vec![Vec::new(); inits.len() + 1];
-        for round in 0..500 {
-            for k in 0..=inits.len() {
-                // Rotate who goes first each round.
-                let i = (k + round) % (inits.len() + 1);
-                let mut argv = if i == inits.len() {
-                    vec![]
-                } else {
-                    inits[i].argv()
-                };
-                argv.push(truth.clone());
-                let t = Instant::now();
-                let status = command(&argv)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-                let us = t.elapsed().as_secs_f64() * 1e6;
-                if status.is_ok_and(|s| s.success()) {
-                    startup[i].push(us);
+        let mut all: Vec<Vec<f64>> = vec![Vec::new(); inits.len() + 1];
+        let mut overheads: Vec<Vec<f64>> = vec![Vec::new(); inits.len()];
+        for _ in 0..BLOCKS {
+            let mut block: Vec<Vec<f64>> = vec![Vec::new(); inits.len() + 1];
+            for round in 0..ROUNDS {
+                for k in 0..=inits.len() {
+                    // Rotate who goes first each round.
+                    let i = (k + round) % (inits.len() + 1);
+                    let mut argv = if i == inits.len() {
+                        vec![]
+                    } else {
+                        inits[i].argv()
+                    };
+                    argv.push(truth.clone());
+                    let t = Instant::now();
+                    let status = command(&argv)
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status();
+                    let us = t.elapsed().as_secs_f64() * 1e6;
+                    if status.is_ok_and(|s| s.success()) {
+                        block[i].push(us);
+                    }
                 }
             }
+            let alone = stats(&mut block[inits.len()]).median;
+            for (i, samples) in block.iter_mut().enumerate() {
+                if i < inits.len() {
+                    overheads[i].push(stats(samples).median - alone);
+                }
+                all[i].extend_from_slice(samples);
+            }
         }
-        println!("\n## Start-up: `INIT -- true` against `true` alone (500 runs each, µs)\n");
-        println!("| init | median | min | max | overhead (median) |\n|---|---:|---:|---:|---:|");
-        let alone = stats(&mut startup[inits.len()]);
         println!(
-            "| `true` alone | {:.0} | {:.0} | {:.0} | |",
+            "\n## Start-up: `INIT -- true` against `true` alone ({BLOCKS} blocks of {ROUNDS} runs each, µs)\n"
+        );
+        println!("Overhead: in each block, the init's median less `true`'s median; the median of the {BLOCKS} blocks, and their range.\n");
+        println!("| init | median | min | max | overhead (median of blocks) | overhead range |\n|---|---:|---:|---:|---:|---:|");
+        let alone = stats(&mut all[inits.len()]);
+        println!(
+            "| `true` alone | {:.0} | {:.0} | {:.0} | | |",
             alone.median, alone.min, alone.max
         );
         for (i, init) in inits.iter().enumerate() {
-            let s = stats(&mut startup[i]);
+            let s = stats(&mut all[i]);
+            let o = stats(&mut overheads[i]);
             println!(
-                "| {} | {:.0} | {:.0} | {:.0} | {:.0} |",
-                init.name,
-                s.median,
-                s.min,
-                s.max,
-                s.median - alone.median
+                "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0}–{:.0} |",
+                init.name, s.median, s.min, s.max, o.median, o.min, o.max
             );
         }
     }
