@@ -7,7 +7,6 @@
 //! reports it.
 
 use std::ffi::{CString, OsStr, OsString};
-use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
@@ -174,10 +173,7 @@ impl Command {
                     // SIGTTOU is still blocked here, so a background group may
                     // take the foreground. A failure only means no usable
                     // terminal: go on.
-                    // SAFETY: fd 0 is only borrowed for the call (std's
-                    // io::stdin() would allocate in rinit's memory).
-                    let stdin = unsafe { BorrowedFd::borrow_raw(libc::STDIN_FILENO) };
-                    let _ = unistd::tcsetpgrp(stdin, unistd::getpid());
+                    let _ = unistd::tcsetpgrp(stdin(), unistd::getpid());
                 }
             }
             Session::New => {
@@ -313,7 +309,7 @@ impl ListenPid {
 /// SIGCONT "from" rinit itself: the signal loop discards those as rinit's own.
 fn give_up_terminal() {
     let leads_session = unistd::getsid(None).is_ok_and(|sid| sid == unistd::getpid());
-    if leads_session && unistd::isatty(io::stdin()).unwrap_or(false) {
+    if leads_session && unistd::isatty(stdin()).unwrap_or(false) {
         // SAFETY: TIOCNOTTY takes no argument and touches no memory.
         unsafe { libc::ioctl(libc::STDIN_FILENO, libc::TIOCNOTTY) };
     }
@@ -376,7 +372,16 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
 /// stdin: only then does the child take the foreground (a background rinit
 /// must not steal it).
 pub fn owns_foreground() -> bool {
-    matches!(unistd::tcgetpgrp(io::stdin()), Ok(pgrp) if pgrp == unistd::getpgrp())
+    matches!(unistd::tcgetpgrp(stdin()), Ok(pgrp) if pgrp == unistd::getpgrp())
+}
+
+/// Descriptor 0, for the terminal calls. Not std's `io::stdin()`: its
+/// first use builds an 8 KiB read buffer rinit never reads through, at
+/// every start (and, in the child, in rinit's memory).
+fn stdin() -> BorrowedFd<'static> {
+    // SAFETY: only borrowed for a call on it; a closed descriptor 0 makes
+    // that call fail with EBADF, which every caller takes as "no terminal".
+    unsafe { BorrowedFd::borrow_raw(libc::STDIN_FILENO) }
 }
 
 #[cfg(test)]
