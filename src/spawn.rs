@@ -379,8 +379,9 @@ pub fn owns_foreground() -> bool {
 /// first use builds an 8 KiB read buffer rinit never reads through, at
 /// every start (and, in the child, in rinit's memory).
 fn stdin() -> BorrowedFd<'static> {
-    // SAFETY: only borrowed for a call on it; a closed descriptor 0 makes
-    // that call fail with EBADF, which every caller takes as "no terminal".
+    // SAFETY: only borrowed for one call. rinit never closes descriptor 0
+    // (it lets go of those above 2 only); if it came closed, the call fails
+    // with EBADF, which every caller takes as "no terminal".
     unsafe { BorrowedFd::borrow_raw(libc::STDIN_FILENO) }
 }
 
