@@ -7,6 +7,15 @@
 //! has no handler for (see `pid_namespaces(7)`, `signalfd(2)`). Nothing runs
 //! asynchronously, so no code has to be async-signal-safe but the child's
 //! few steps between fork and exec.
+//!
+//! The mask is per thread, and the C library changes it behind rinit's back
+//! when the log's writer thread starts (see `writer`): the first
+//! pthread_create unblocks the real-time signals the library keeps for its
+//! threads (glibc 32 and 33, musl 33 and 34) in the calling thread, and the
+//! new thread starts with that mask. `block_in_this_thread` takes them back,
+//! in both threads (`thread_start` guards the moment between), and the
+//! signalfd is non-blocking, so a signal taken some
+//! other way between `poll` and `read` never leaves rinit asleep in `read`.
 
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
@@ -15,6 +24,8 @@ use std::{io, mem, ptr};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use crate::signal::Signal;
+use crate::sigset::KernelSet;
+use crate::thread_start;
 
 /// One signal read from the kernel, with who sent it.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +78,7 @@ impl Signals {
                 -1,
                 set.words.as_ptr(),
                 KernelSet::SIZE,
-                libc::SFD_CLOEXEC,
+                libc::SFD_CLOEXEC | libc::SFD_NONBLOCK,
             )
         } as libc::c_int)?;
         Ok(Signals {
@@ -98,18 +109,26 @@ impl Signals {
             .filter_map(move |info| received(info, own_pid)))
     }
 
-    /// Reads whole siginfo records into `batch`, returning how many.
+    /// Reads whole siginfo records into `batch`, returning how many: none
+    /// when the wait timed out or woke for nothing.
     fn read(&self, timeout: Option<Duration>, batch: &mut Batch) -> io::Result<usize> {
-        if let Some(timeout) = timeout {
+        let rescued = thread_start::take_rescued(batch);
+        if rescued > 0 {
+            return Ok(rescued);
+        }
+        let timeout = match timeout {
             // Round up: waking a millisecond early would only loop again.
-            let millis = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-            let timeout = PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX);
-            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-            match poll(&mut fds, timeout) {
-                Ok(0) | Err(nix::errno::Errno::EINTR) => return Ok(0),
-                Ok(_) => {}
-                Err(e) => return Err(e.into()),
+            Some(timeout) => {
+                let millis = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+                PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX)
             }
+            None => PollTimeout::NONE,
+        };
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, timeout) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => return Ok(0),
+            Ok(_) => {}
+            Err(e) => return Err(e.into()),
         }
         let size = mem::size_of::<libc::signalfd_siginfo>();
         // SAFETY: the buffer is BATCH whole siginfo records long; the kernel
@@ -119,7 +138,9 @@ impl Signals {
         if read < 0 {
             let err = io::Error::last_os_error();
             return match err.raw_os_error() {
-                Some(libc::EINTR) => Ok(0),
+                // EAGAIN: poll's signal went elsewhere before the read (the
+                // descriptor never blocks, so the deadlines still hold).
+                Some(libc::EINTR | libc::EAGAIN) => Ok(0),
                 _ => Err(err),
             };
         }
@@ -154,57 +175,18 @@ fn received(info: &libc::signalfd_siginfo, own_pid: i32) -> Option<Received> {
     })
 }
 
+/// Blocks every relayed signal in the calling thread again: after the C
+/// library's first pthread_create, in the thread that called it and first
+/// thing in the new one (see `thread_start`). Through the system call: the
+/// libraries' own sigprocmask would leave their reserved numbers out.
+pub fn block_in_this_thread() -> io::Result<()> {
+    KernelSet::of(Signal::relayed()).mask(libc::SIG_BLOCK, None)
+}
+
 /// An empty batch buffer for `Signals::wait`.
 pub fn batch() -> Batch {
     // SAFETY: signalfd_siginfo is plain integers: all-zero is a valid value.
     unsafe { mem::zeroed() }
-}
-
-/// A signal set as the kernel lays it out: 64 bits, bit N-1 for signal N,
-/// in native words. rinit hands it to the system calls itself because the C
-/// libraries will not take all 64: glibc's sigaddset and sigprocmask refuse
-/// or strip 32 and 33, musl's sigaddset 32 to 34, the numbers they keep for
-/// their threads (cancellation, set*id on every thread, timer threads, the
-/// synccall). rinit is single-threaded and never uses any of that, so it
-/// may own those numbers: a process sending one to rinit means it for the
-/// command, and the command's C library ignores one that kill() sent (glibc
-/// and musl act only on their own, sent with tgkill from within).
-#[derive(Clone, Copy, Default)]
-struct KernelSet {
-    words: [libc::c_ulong; 64 / libc::c_ulong::BITS as usize],
-}
-
-impl KernelSet {
-    const SIZE: usize = 8;
-
-    fn of(signals: impl Iterator<Item = Signal>) -> KernelSet {
-        let mut set = KernelSet::default();
-        let bits = libc::c_ulong::BITS as usize;
-        for sig in signals {
-            let bit = sig.number() as usize - 1;
-            if let Some(word) = set.words.get_mut(bit / bits) {
-                *word |= 1 << (bit % bits);
-            }
-        }
-        set
-    }
-
-    /// rt_sigprocmask(2) with this set; `old` gets the mask it replaced.
-    /// Async-signal-safe: the child calls it between clone and exec.
-    fn mask(&self, how: libc::c_int, old: Option<&mut KernelSet>) -> io::Result<()> {
-        let old = old.map_or(ptr::null_mut(), |o| o.words.as_mut_ptr());
-        // SAFETY: both pointers are to 8-byte kernel sigsets (or null).
-        let ret = unsafe {
-            libc::syscall(
-                libc::SYS_rt_sigprocmask,
-                how,
-                self.words.as_ptr(),
-                old,
-                KernelSet::SIZE,
-            )
-        };
-        check(ret as libc::c_int).map(drop)
-    }
 }
 
 /// Makes sure SIGCHLD has its default action, returning the inherited action

@@ -16,10 +16,20 @@
 //! The queue is a static: the thread outlives every frame of rinit's, and
 //! its 16 kB are in .bss, not resident until a line is queued. Both sides
 //! hold the lock only to copy a line.
+//!
+//! The thread is the C library's (pthread_create, which reports a failure
+//! where std's spawn would abort), and the C library's first thread opens
+//! the signal mask: rinit blocks every signal again in both threads, and
+//! guards the moment before they have (see `thread_start`). When no thread can be started (pids.max reached, clone
+//! denied by seccomp), the caller writes the line itself if it can do so
+//! without waiting (`Queued::NoThread`), and tries the thread again at the
+//! next line.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use std::{io, ptr};
+
+use crate::{signals, thread_start};
 
 /// Bytes of queued lines: a few long reports, or a hundred short lines.
 const SIZE: usize = 16 * 1024;
@@ -80,25 +90,34 @@ impl Queue {
     }
 }
 
-/// Queues `line` for the writer, starting it the first time; false (the
-/// line dropped) when the queue is full or no thread could be started.
-pub fn queue(line: &[u8]) -> bool {
+/// What became of a line handed to the writer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    Yes,
+    /// The queue is full: the line is dropped.
+    Full,
+    /// No thread could be started: the line is the caller's again.
+    NoThread,
+}
+
+/// Queues `line` for the writer, starting it the first time.
+pub fn queue(line: &[u8]) -> Queued {
     let line = line.get(..LINE_MAX).unwrap_or(line);
     let mut q = lock();
     if !q.started {
         if start().is_err() {
-            return false;
+            return Queued::NoThread;
         }
         q.started = true;
     }
     if SIZE - q.len < line.len() + 2 {
-        return false;
+        return Queued::Full;
     }
     q.put(&(line.len() as u16).to_ne_bytes());
     q.put(line);
     drop(q);
     QUEUED.notify_one();
-    true
+    Queued::Yes
 }
 
 /// Waits for the queued lines to be written, while the writer keeps going:
@@ -143,8 +162,13 @@ fn start() -> io::Result<()> {
         libc::pthread_attr_setstacksize(&mut attr, STACK);
         libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
         let mut thread: libc::pthread_t = std::mem::zeroed();
+        thread_start::before();
         let started = libc::pthread_create(&mut thread, &attr, writer, ptr::null_mut());
         libc::pthread_attr_destroy(&mut attr);
+        // Even when it failed: the C library may have opened the mask
+        // before it tried to clone.
+        let _ = signals::block_in_this_thread();
+        thread_start::blocked(if started == 0 { 2 } else { 1 });
         match started {
             0 => Ok(()),
             e => Err(io::Error::from_raw_os_error(e)),
@@ -153,9 +177,12 @@ fn start() -> io::Result<()> {
 }
 
 /// The writer: takes one line at a time off the queue and writes it whole
-/// to stderr, waiting as long as stderr makes it. The thread inherits
-/// rinit's mask, every relayed signal blocked, so signals stay the loop's.
+/// to stderr, waiting as long as stderr makes it. Its first act blocks
+/// every signal the C library unblocked for it, so signals stay the loop's
+/// (a failure here cannot be: the same call succeeded at rinit's start).
 extern "C" fn writer(_: *mut libc::c_void) -> *mut libc::c_void {
+    let _ = signals::block_in_this_thread();
+    thread_start::blocked(2);
     let mut line = [0u8; LINE_MAX];
     loop {
         let len = {

@@ -1,0 +1,207 @@
+//! Starting rinit's one thread (the log's writer) without giving the C
+//! library's reserved signals a moment of their own.
+//!
+//! The first pthread_create unblocks, in the calling thread, the real-time
+//! signals the C library keeps for itself (glibc 32 and 33, with a handler
+//! for 33; musl 33 and 34), and the new thread starts with that mask. Both
+//! threads block them again at once (`signals::block_in_this_thread`), but
+//! until they have, one of them arriving would take its default action:
+//! the end of rinit as a subreaper, a signal lost as PID 1. So around the
+//! call they are ignored, and the kernel discards one that arrives then;
+//! those already pending, which ignoring them would discard too, are read
+//! out first and handed to the signal loop ahead of the signalfd's. Once
+//! both threads have blocked them again they get back the action they had
+//! (one that arrives before that is lost, never fatal); a command started
+//! meanwhile gets it back in the child before exec (`ignoring`),
+//! as an ignored signal stays ignored across exec. glibc's handler for 33
+//! stays: blocked in every thread, it never runs.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::{mem, ptr};
+
+use crate::signal::Signal;
+use crate::sigset::KernelSet;
+
+/// What glibc and musl keep for themselves, together.
+const RESERVED: [libc::c_int; 3] = [32, 33, 34];
+
+/// At most this many pending ones are read out; with more pending (a
+/// real-time signal queues), they are left blocked and pending rather than
+/// ignored, and the moment goes unguarded.
+const ROOM: usize = 16;
+
+struct Rescued {
+    infos: [libc::signalfd_siginfo; ROOM],
+    len: usize,
+}
+
+static RESCUED: Mutex<Rescued> = Mutex::new(Rescued {
+    // SAFETY: signalfd_siginfo is plain integers: all-zero is a valid value.
+    infos: unsafe { mem::zeroed() },
+    len: 0,
+});
+
+/// How many threads have blocked every signal again since `before`.
+static BLOCKED: AtomicU8 = AtomicU8::new(0);
+
+/// Set while the reserved signals are ignored for the thread's start.
+static IGNORED: AtomicBool = AtomicBool::new(false);
+
+/// Each reserved signal's handler before `before` ignored it.
+static HAD: [AtomicUsize; 3] = [
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+];
+
+/// Right before pthread_create: reads out the pending reserved signals and
+/// ignores the three, if all of them could be read out.
+pub fn before() {
+    BLOCKED.store(0, Ordering::Release);
+    if !rescue() {
+        return;
+    }
+    for (sig, had) in RESERVED.into_iter().zip(&HAD) {
+        if let Some(old) = action(sig, None) {
+            had.store(old, Ordering::Release);
+            action(sig, Some(libc::SIG_IGN));
+        }
+    }
+    IGNORED.store(true, Ordering::Release);
+}
+
+/// In each thread once it has blocked every signal again; `threads`: how
+/// many will (2, or 1 when no thread started). The last gives the reserved
+/// signals their actions back.
+pub fn blocked(threads: u8) {
+    if BLOCKED.fetch_add(1, Ordering::AcqRel) + 1 >= threads && IGNORED.load(Ordering::Acquire) {
+        restore();
+        IGNORED.store(false, Ordering::Release);
+    }
+}
+
+/// Whether the reserved signals are ignored for the thread's start. Asked
+/// by rinit right before it clones the command's child, which copies the
+/// actions then: the child cannot ask itself, as the writer thread may
+/// restore rinit's actions meanwhile, not the copy.
+pub fn ignoring() -> bool {
+    IGNORED.load(Ordering::Acquire)
+}
+
+/// Each reserved signal still ignored by `before` gets its old handler back
+/// (glibc's handler for 33, installed meanwhile, stays). In the command's
+/// child too, before exec, when `ignoring` said so: async-signal-safe,
+/// atomics and rt_sigaction.
+pub fn restore() {
+    for (sig, had) in RESERVED.into_iter().zip(&HAD) {
+        if action(sig, None) == Some(libc::SIG_IGN) {
+            action(sig, Some(had.load(Ordering::Acquire)));
+        }
+    }
+}
+
+/// Moves what `before` read out into `batch`, returning how many.
+pub fn take_rescued(batch: &mut [libc::signalfd_siginfo]) -> usize {
+    let mut rescued = RESCUED.lock().unwrap_or_else(|e| e.into_inner());
+    let n = rescued.len.min(batch.len());
+    if n == 0 {
+        return 0;
+    }
+    for (slot, info) in batch.iter_mut().zip(rescued.infos.iter()).take(n) {
+        *slot = *info;
+    }
+    rescued.infos.copy_within(n.., 0);
+    rescued.len -= n;
+    n
+}
+
+/// Reads the pending reserved signals out (rt_sigtimedwait with no wait);
+/// true when none is left pending.
+fn rescue() -> bool {
+    let set = KernelSet::of(RESERVED.into_iter().filter_map(Signal::from_number));
+    let zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut rescued = RESCUED.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        // SAFETY: siginfo_t is plain data: all-zero is a valid value.
+        let mut info: libc::siginfo_t = unsafe { mem::zeroed() };
+        // SAFETY: a kernel sigset of the size passed, a live siginfo and
+        // a zero timeout: the call only takes what is pending.
+        let signo = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                set.words.as_ptr(),
+                &mut info,
+                &zero,
+                KernelSet::SIZE,
+            )
+        };
+        if signo <= 0 {
+            // EAGAIN: none left. Any other error (seccomp): unknown.
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN);
+        }
+        let len = rescued.len;
+        let Some(slot) = rescued.infos.get_mut(len) else {
+            return false;
+        };
+        // SAFETY: signalfd_siginfo is plain integers: all-zero is a valid value.
+        *slot = unsafe { mem::zeroed() };
+        slot.ssi_signo = signo as u32;
+        slot.ssi_code = info.si_code;
+        // SAFETY: the kernel filled in `info` for a signal; pid and uid are
+        // those of a kill() or sigqueue(), 0 for the kernel's own.
+        unsafe {
+            slot.ssi_pid = info.si_pid() as u32;
+            slot.ssi_uid = info.si_uid();
+        }
+        rescued.len += 1;
+        if rescued.len == ROOM {
+            return false;
+        }
+    }
+}
+
+/// The kernel's `struct sigaction` as rt_sigaction(2) takes it, on every
+/// architecture rinit ships (the handler first; mips alone differs).
+#[repr(C)]
+struct KernelAction {
+    handler: libc::sighandler_t,
+    flags: libc::c_ulong,
+    restorer: usize,
+    mask: KernelSet,
+}
+
+/// rt_sigaction(2) for `sig`: the current handler, after setting `set`
+/// (SIG_IGN or SIG_DFL, which need no restorer), if given.
+fn action(sig: libc::c_int, set: Option<libc::sighandler_t>) -> Option<libc::sighandler_t> {
+    let new = set.map(|handler| KernelAction {
+        handler,
+        flags: 0,
+        restorer: 0,
+        mask: KernelSet::default(),
+    });
+    let mut old = KernelAction {
+        handler: 0,
+        flags: 0,
+        restorer: 0,
+        mask: KernelSet::default(),
+    };
+    let new_ptr = new
+        .as_ref()
+        .map_or(ptr::null(), |n| n as *const KernelAction);
+    // SAFETY: `new` (or null) and `old` are live KernelActions of the
+    // kernel's layout; the handlers set run no code.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            new_ptr,
+            &mut old,
+            KernelSet::SIZE,
+        )
+    };
+    (ret == 0).then_some(old.handler)
+}
