@@ -10,8 +10,6 @@ use std::cell::{Cell, OnceCell};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use nix::sys::stat::SFlag;
-
 use crate::event::{self, Event};
 use crate::sink::{self, Sink};
 
@@ -61,7 +59,7 @@ pub struct Log {
     level: Level,
     format: Format,
     /// What stderr is, from its fstat at start.
-    kind: Option<SFlag>,
+    kind: Option<sink::Stderr>,
     /// Made with the first line: a quiet rinit never spends the system
     /// calls of reopening stderr before the command runs.
     sink: OnceCell<Sink>,

@@ -22,19 +22,20 @@ use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::stat::SFlag;
 
-use crate::writer;
+use crate::writer::{self, Queued};
 
 pub enum Sink {
     /// A private non-blocking open of stderr's file (pipe, FIFO, terminal,
     /// character device).
     NonBlocking(OwnedFd),
     /// stderr itself, each write asked not to wait; set once the kernel
-    /// refused (EOPNOTSUPP: a named FIFO, a kernel before 6.4), from when
+    /// refused (EOPNOTSUPP: a named FIFO, a kernel before 6.4; EPERM or
+    /// ENOSYS: a seccomp profile without pwritev2 or sendto), from when
     /// on the writer thread writes.
     NoWait(How, Cell<bool>),
     /// stderr itself, written by the writer thread: a terminal rinit may not
     /// open, a pipe without RWF_NOWAIT, a regular file.
-    Thread,
+    Thread(Stderr),
     /// stderr is closed.
     Closed,
 }
@@ -46,27 +47,40 @@ pub enum How {
     Pipe,
 }
 
+/// What stderr is, from its fstat at start.
+#[derive(Clone, Copy)]
+pub struct Stderr {
+    kind: SFlag,
+    /// A regular file on a local file system, where a write waits for
+    /// nothing slower than the disk (not NFS, SMB, FUSE, 9p, Ceph ...).
+    local_file: bool,
+}
+
 /// What kind of file stderr is (None: closed). Asked at start, before the
-/// command runs: an fstat of a file on a stalled NFS mount may sleep.
-pub fn stderr_kind() -> Option<SFlag> {
+/// command runs: an fstat (or fstatfs) of a file on a stalled NFS mount
+/// may sleep.
+pub fn stderr_kind() -> Option<Stderr> {
     // SAFETY: fd 2 is only borrowed for the fstat; if it is closed, fstat
     // fails and nothing else touches it.
     let stderr = unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) };
     let stat = nix::sys::stat::fstat(stderr).ok()?;
-    Some(SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT)
+    let kind = SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT;
+    let local_file = kind == SFlag::S_IFREG && on_local_disk(stderr);
+    Some(Stderr { kind, local_file })
 }
 
 impl Sink {
-    /// The sink for stderr of `kind` (`stderr_kind`): nothing here sleeps,
-    /// so it may be made with the first line, once the command runs.
-    pub fn for_stderr(kind: Option<SFlag>) -> Sink {
-        let Some(kind) = kind else {
+    /// The sink for stderr (`stderr_kind`): nothing here sleeps, so it may
+    /// be made with the first line, once the command runs.
+    pub fn for_stderr(stderr: Option<Stderr>) -> Sink {
+        let Some(stderr) = stderr else {
             return Sink::Closed;
         };
+        let kind = stderr.kind;
         if kind == SFlag::S_IFREG {
             // O_NONBLOCK means nothing to a regular file, and its file
             // system may stall (NFS, FUSE): only a thread can bound that.
-            return Sink::Thread;
+            return Sink::Thread(stderr);
         }
         if kind == SFlag::S_IFSOCK {
             return Sink::NoWait(How::Socket, Cell::new(false));
@@ -88,7 +102,7 @@ impl Sink {
         // if not. A terminal never takes it.
         match kind == SFlag::S_IFIFO {
             true => Sink::NoWait(How::Pipe, Cell::new(false)),
-            false => Sink::Thread,
+            false => Sink::Thread(stderr),
         }
     }
 
@@ -103,43 +117,111 @@ impl Sink {
     /// Writes `line`, waiting at most `patience` for room; false when it
     /// did not go out whole (a part may have: a terminal takes what fits).
     pub fn write(&self, line: &[u8], patience: Duration) -> bool {
-        let (fd, how) = match self {
-            Sink::NonBlocking(fd) => (fd.as_fd(), None),
-            Sink::NoWait(_, refused) if refused.get() => return writer::queue(line),
-            // SAFETY: fd 2 stays open for rinit's whole life: rinit never
-            // closes it, and a closed stderr is `Sink::Closed`.
-            Sink::NoWait(how, _) => (
-                unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) },
-                Some(*how),
-            ),
-            Sink::Thread => return writer::queue(line),
+        let file = match self {
+            Sink::NonBlocking(fd) => return write_within(fd.as_fd(), line, None, patience).whole(),
+            Sink::NoWait(how, refused) if !refused.get() => {
+                match write_within(stderr(), line, Some(*how), patience) {
+                    Written::Refused => refused.set(true),
+                    went => return went.whole(),
+                }
+                None
+            }
+            Sink::NoWait(..) => None,
+            Sink::Thread(stderr) => Some(*stderr),
             Sink::Closed => return true,
         };
-        let deadline = Instant::now().checked_add(patience);
-        let mut rest = line;
-        while !rest.is_empty() {
-            match write_once(fd, rest, how) {
-                Ok(n) => rest = rest.get(n..).unwrap_or_default(),
-                Err(Errno::EINTR) => {}
-                Err(Errno::EAGAIN) if room(fd, deadline) => {}
-                Err(Errno::EOPNOTSUPP) if rest.len() == line.len() => {
-                    if let Sink::NoWait(_, refused) = self {
-                        refused.set(true);
-                    }
-                    return writer::queue(line);
+        match writer::queue(line) {
+            Queued::Yes => true,
+            Queued::Full => false,
+            // No thread to wait in: the line goes out now only where that
+            // cannot wait long (RWF_NOWAIT, or a file on a local disk).
+            Queued::NoThread => match write_within(stderr(), line, Some(How::Pipe), patience) {
+                Written::Refused if file.is_some_and(|f| f.local_file) => {
+                    write_within(stderr(), line, None, patience).whole()
                 }
-                Err(_) => return false,
-            }
+                went => went.whole(),
+            },
         }
-        true
     }
 
     /// Gives the writer thread a bounded time to write what it holds.
     pub fn flush(&self, patience: Duration) {
-        if matches!(self, Sink::Thread | Sink::NoWait(..)) {
+        if matches!(self, Sink::Thread(_) | Sink::NoWait(..)) {
             writer::flush(patience, FLUSH_MOST);
         }
     }
+}
+
+/// What became of one line.
+enum Written {
+    Whole,
+    /// Not whole: no room in time, or an error of the file's own (EPIPE:
+    /// no reader).
+    Failed,
+    /// The first write failed for a reason of the call's (EOPNOTSUPP for
+    /// RWF_NOWAIT, or EPERM, ENOSYS, EINVAL from a seccomp profile that
+    /// does not know it): another way may still take the line.
+    Refused,
+}
+
+impl Written {
+    fn whole(self) -> bool {
+        matches!(self, Written::Whole)
+    }
+}
+
+/// fd 2 itself.
+fn stderr() -> BorrowedFd<'static> {
+    // SAFETY: fd 2 stays open for rinit's whole life: rinit never closes
+    // it, and a closed stderr is `Sink::Closed`.
+    unsafe { BorrowedFd::borrow_raw(libc::STDERR_FILENO) }
+}
+
+/// Writes `line` to `fd` (each write asked not to wait as `how` says),
+/// waiting at most `patience` for room.
+fn write_within(fd: BorrowedFd<'_>, line: &[u8], how: Option<How>, patience: Duration) -> Written {
+    let deadline = Instant::now().checked_add(patience);
+    let mut rest = line;
+    while !rest.is_empty() {
+        match write_once(fd, rest, how) {
+            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+            Err(Errno::EINTR) => {}
+            Err(Errno::EAGAIN) if room(fd, deadline) => {}
+            Err(Errno::EAGAIN | Errno::EPIPE) => return Written::Failed,
+            Err(_) if rest.len() == line.len() => return Written::Refused,
+            Err(_) => return Written::Failed,
+        }
+    }
+    Written::Whole
+}
+
+/// Whether the file system under `fd` is one whose writes wait only for
+/// the local disk. Unknown (fstatfs failed) counts as not.
+fn on_local_disk(fd: BorrowedFd<'_>) -> bool {
+    // Network and user-space file systems, whose writes may wait on a
+    // server or a process: statfs(2)'s magic numbers.
+    const REMOTE: [u32; 14] = [
+        0x6969,      // NFS
+        0x517B,      // SMB
+        0xFE53_4D42, // SMB2
+        0xFF53_4D42, // CIFS
+        0x6573_5546, // FUSE
+        0x00C3_6400, // Ceph
+        0x0102_1997, // 9p
+        0x5346_414F, // AFS
+        0x6B41_4653, // kAFS
+        0x7375_7245, // Coda
+        0x7461_636F, // OCFS2
+        0x0116_1970, // GFS2
+        0x0BD0_0BD0, // Lustre
+        0x1366_1366, // OrangeFS
+    ];
+    // SAFETY: statfs is plain integers: all-zero is a valid value.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `fs` is a live statfs the kernel fills in.
+    let known = unsafe { libc::fstatfs(fd.as_raw_fd(), &mut fs) } == 0;
+    // f_type's width varies by architecture; the magic numbers are 32 bits.
+    known && !REMOTE.contains(&(fs.f_type as u32))
 }
 
 /// The longest rinit waits at exit for its last lines.
