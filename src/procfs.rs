@@ -21,9 +21,41 @@ use crate::dirents;
 use crate::escape;
 use crate::signal::Signal;
 
-/// Whether /proc shows this process (mounted, and for this namespace).
-pub fn mounted() -> bool {
-    Path::new("/proc/self/stat").exists()
+/// What /proc is to rinit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// This PID namespace's: the pids it lists are the ones kill(2) takes.
+    Ours,
+    /// Not mounted, or not a /proc.
+    Absent,
+    /// Another PID namespace's (`unshare -p -f` without `--mount-proc`,
+    /// bwrap without `--proc`): a pid it lists names another process, or
+    /// none, in rinit's namespace, so nothing read there is acted on.
+    Foreign,
+}
+
+/// Asked before every walk of /proc that may lead to a signal or a name:
+/// /proc can be mounted, or replaced, while rinit runs. One readlink:
+/// `/proc/self` names the reader's pid in the namespace of that /proc
+/// (or nothing, when the reader has none there).
+pub fn view() -> View {
+    let mut buf = [0u8; 16];
+    // SAFETY: `buf` is live and as long as passed; readlink writes no more.
+    let n = unsafe { libc::readlink(c"/proc/self".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let link = usize::try_from(n).ok().and_then(|n| buf.get(..n));
+    let pid = link.and_then(|l| std::str::from_utf8(l).ok()?.parse::<u32>().ok());
+    if pid == Some(std::process::id()) {
+        return View::Ours;
+    }
+    // SAFETY: statfs is plain integers: all-zero is a valid value.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a C string and a live statfs the kernel fills in.
+    let proc = unsafe { libc::statfs(c"/proc".as_ptr(), &mut fs) } == 0
+        && fs.f_type as u32 == libc::PROC_SUPER_MAGIC as u32;
+    match proc {
+        true => View::Foreign,
+        false => View::Absent,
+    }
 }
 
 /// A process's command name as the kernel keeps it: at most 15 bytes
@@ -58,7 +90,7 @@ impl fmt::Display for Name {
 
 /// The command name of `pid` (`/proc/PID/comm`), if /proc shows it.
 pub fn command_name(pid: i32) -> Option<Name> {
-    if pid <= 0 {
+    if pid <= 0 || view() != View::Ours {
         return None;
     }
     let mut buf = [0u8; 64];
@@ -76,6 +108,8 @@ pub struct Process {
     pub pgid: i32,
     pub name: Name,
     pub state: u8,
+    /// When it started, in clock ticks since boot.
+    pub start: u64,
 }
 
 impl Process {
@@ -104,6 +138,7 @@ pub fn scan(mut each: impl FnMut(Process)) -> io::Result<()> {
                 pgid: stat.pgid,
                 name: stat.comm,
                 state: stat.state,
+                start: stat.start,
             });
         }
         Ok(())
@@ -117,15 +152,17 @@ pub struct Stat {
     pub state: u8,
     pub ppid: i32,
     pub pgid: i32,
+    /// Field 22, starttime: clock ticks since boot (0 if unreadable).
+    pub start: u64,
 }
 
 /// /proc/PID/stat, read into the stack: None when the process is gone or
 /// hidden, an error when rinit could not open it for want of descriptors
 /// or memory (the list would then be wrong, not short).
 fn stat(pid: i32) -> io::Result<Option<Stat>> {
-    // The fields rinit needs end within the first hundred bytes: a pid, a
-    // name of at most 15 bytes in parentheses, then numbers.
-    let mut buf = [0u8; 256];
+    // The fields rinit needs end within the first 22: a pid, a name of at
+    // most 15 bytes in parentheses, then numbers of at most 20 digits.
+    let mut buf = [0u8; 512];
     match read_into(Path32::of(pid, "stat").path(), &mut buf) {
         Ok(read) => Ok(buf.get(..read).and_then(parse_stat)),
         Err(e)
@@ -140,7 +177,7 @@ fn stat(pid: i32) -> io::Result<Option<Stat>> {
     }
 }
 
-/// Parses "PID (COMM) STATE PPID PGRP ...". COMM is whatever the process
+/// Parses "PID (COMM) STATE PPID PGRP ... STARTTIME ...". COMM is whatever the process
 /// named itself, up to 15 bytes: spaces, ')', newlines, invalid UTF-8; the
 /// last ')' ends it, as no later field holds one.
 pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
@@ -155,11 +192,16 @@ pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
     let number = |w: &[u8]| std::str::from_utf8(w).ok()?.parse().ok();
     let ppid = number(rest.next()?)?;
     let pgid = number(rest.next()?)?;
+    // Fields 6 to 21 lie between the group and the start time.
+    let start = rest
+        .nth(16)
+        .and_then(|w| std::str::from_utf8(w).ok()?.parse().ok());
     Some(Stat {
         comm,
         state,
         ppid,
         pgid,
+        start: start.unwrap_or(0),
     })
 }
 

@@ -19,6 +19,8 @@ use crate::sort::sort;
 pub enum Unlisted {
     /// /proc could not be read: its error number.
     Proc(i32),
+    /// /proc is another PID namespace's: its pids are not rinit's to signal.
+    Foreign,
     OutOfMemory,
 }
 
@@ -38,7 +40,7 @@ impl Table {
     pub fn read() -> Result<Table, Unlisted> {
         let mut procs: Vec<Process> = Vec::new();
         let mut short = false;
-        procfs::scan(|p| {
+        scan(|p| {
             if short {
                 return;
             }
@@ -94,7 +96,7 @@ impl Table {
 pub fn each_other(mut each: impl FnMut(&Process)) -> Result<(), Unlisted> {
     let me = std::process::id() as i32;
     if me == 1 {
-        procfs::scan(|p| {
+        scan(|p| {
             if p.pid != me {
                 each(&p)
             }
@@ -103,6 +105,14 @@ pub fn each_other(mut each: impl FnMut(&Process)) -> Result<(), Unlisted> {
     }
     Table::read()?.below(me)?.iter().for_each(each);
     Ok(())
+}
+
+/// Every process /proc shows, when it is this namespace's /proc.
+fn scan(each: impl FnMut(Process)) -> Result<(), Unlisted> {
+    if procfs::view() == procfs::View::Foreign {
+        return Err(Unlisted::Foreign);
+    }
+    Ok(procfs::scan(each)?)
 }
 
 /// rinit's descendants, as PID 1 too: a process entered from outside the
@@ -184,6 +194,9 @@ impl fmt::Display for Sample {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.unlisted {
             Some(Unlisted::OutOfMemory) => return write!(f, "(list omitted: out of memory)"),
+            Some(Unlisted::Foreign) => {
+                return write!(f, "(unknown: /proc is another PID namespace's)")
+            }
             Some(Unlisted::Proc(errno)) => {
                 return write!(
                     f,
