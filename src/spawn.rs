@@ -19,6 +19,7 @@ use crate::environ;
 use crate::escape;
 use crate::personality::Personality;
 use crate::signals::Signals;
+use crate::thread_start;
 
 /// Docker's default PATH, for when the environment has none.
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -62,7 +63,10 @@ const LISTEN_PID_ENTRY: usize = 32;
 
 /// Why the command did not start.
 pub enum SpawnError {
-    Fork(Errno),
+    /// clone(2) failed: there is no child (pids.max, seccomp).
+    Clone(Errno),
+    /// The child could not set itself up: the call that failed, and why.
+    Setup(&'static str, Errno),
     Exec(Errno),
 }
 
@@ -128,6 +132,9 @@ impl Command {
             session,
             personality,
             errno: 0,
+            failed: "",
+            // Asked before the clone copies rinit's signal actions.
+            thread_start: thread_start::ignoring(),
         };
         let shared_ptr: *mut Shared = &mut shared;
         // CLONE_VM | CLONE_VFORK, as posix_spawn does it: the child runs in
@@ -146,28 +153,37 @@ impl Command {
             )
         };
         if pid < 0 {
-            return Err(SpawnError::Fork(Errno::last()));
+            return Err(SpawnError::Clone(Errno::last()));
         }
         let child = Pid::from_raw(pid);
         // SAFETY: the child is done (CLONE_VFORK); a volatile read because
         // the write came from a function the compiler saw nothing of.
-        match unsafe { std::ptr::read_volatile(std::ptr::addr_of!((*shared_ptr).errno)) } {
-            0 => Ok(child),
-            errno => {
-                // The child has exited already; collect it so it is not
-                // counted as the main child's exit later.
-                let _ = nix::sys::wait::waitpid(child, None);
-                Err(SpawnError::Exec(Errno::from_raw(errno)))
-            }
+        let (errno, failed) = unsafe {
+            (
+                std::ptr::read_volatile(std::ptr::addr_of!((*shared_ptr).errno)),
+                std::ptr::read_volatile(std::ptr::addr_of!((*shared_ptr).failed)),
+            )
+        };
+        if errno == 0 {
+            return Ok(child);
         }
+        // The child has exited already; collect it so it is not counted as
+        // the main child's exit later.
+        let _ = nix::sys::wait::waitpid(child, None);
+        let errno = Errno::from_raw(errno);
+        Err(match failed {
+            "exec" => SpawnError::Exec(errno),
+            call => SpawnError::Setup(call, errno),
+        })
     }
 
-    /// In the child: sets up and execs; returns only the error that stopped it.
-    fn become_command(&mut self, signals: &Signals, session: Session) -> Errno {
+    /// In the child: sets up and execs; returns only the call that failed
+    /// and its error.
+    fn become_command(&mut self, signals: &Signals, session: Session) -> (&'static str, Errno) {
         match session {
             Session::Group { take_terminal } => {
                 if let Err(e) = unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
-                    return e;
+                    return ("setpgid", e);
                 }
                 if take_terminal {
                     // SIGTTOU is still blocked here, so a background group may
@@ -178,7 +194,7 @@ impl Command {
             }
             Session::New => {
                 if let Err(e) = unistd::setsid() {
-                    return e;
+                    return ("setsid", e);
                 }
                 // Take stdin's terminal if no session holds it (0: never
                 // steal it). Without one, the command runs without a terminal.
@@ -191,9 +207,10 @@ impl Command {
             env.fill_in(unistd::getpid());
         }
         if let Err(e) = signals.restore_inherited() {
-            return Errno::from_raw(e.raw_os_error().unwrap_or(libc::EINVAL));
+            let errno = Errno::from_raw(e.raw_os_error().unwrap_or(libc::EINVAL));
+            return ("restoring the signal mask", errno);
         }
-        self.exec()
+        ("exec", self.exec())
     }
 
     /// Tries each candidate path as `execvp(3)` does, but never falls back to
@@ -347,6 +364,10 @@ struct Shared<'a> {
     personality: Personality,
     /// Set by the child when it could not exec; 0 means it did.
     errno: i32,
+    /// The call that failed: "exec", or a step before it.
+    failed: &'static str,
+    /// The writer thread's start had signals ignored at the clone.
+    thread_start: bool,
 }
 
 /// The child, on its own stack in rinit's memory: sets up, execs, and on
@@ -355,10 +376,14 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `arg` is the `Shared` that `spawn` passed, untouched by rinit
     // until this child has exec'd or exited (CLONE_VFORK).
     let shared = unsafe { &mut *arg.cast::<Shared>() };
-    let errno = shared
+    if shared.thread_start {
+        thread_start::restore();
+    }
+    let (failed, errno) = shared
         .command
         .become_command(shared.signals, shared.session);
     shared.errno = errno as i32;
+    shared.failed = failed;
     // The status rinit would exit with, in case the errno above never
     // reaches it: where CLONE_VM is not honoured (qemu-user turns this clone
     // into a fork) rinit only sees this child exit.
