@@ -3,11 +3,15 @@
 //!
 //! When PID 1 of a namespace exits, the kernel SIGKILLs every other process
 //! in it (see `pid_namespaces(7)`): a background writer loses what it had not
-//! flushed. So rinit first sends SIGTERM to the command's process group and
-//! to every process it answers for (SIGCONT after it to the stopped ones, so
-//! they can act on it), reaps them as they exit, and only when `--grace` is
-//! over sends SIGKILL. Away from PID 1 what is left outlives rinit: there it
-//! does as the init it is invoked as does (see `Leftovers`).
+//! flushed. So rinit first sends every process it answers for the stop it
+//! has not had yet (SIGCONT after it to the stopped ones, so they can act
+//! on it), reaps them as they exit, and only when `--grace` is over sends
+//! SIGKILL. Away from PID 1 what is left outlives rinit: there it does as
+//! the init it is invoked as does (see `Leftovers`).
+//!
+//! A process gets a stop once: one that a relayed stop reached (`Stopped`)
+//! gets nothing more but the SIGKILL when the grace is over; every other
+//! one gets, once, what the command got (SIGTERM after `-r`).
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +23,7 @@ use crate::log::{info, warning, Log};
 use crate::oom::Oom;
 use crate::personality::Leftovers;
 use crate::procfs;
-use crate::reach;
+use crate::reach::{self, Stopped};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
 use crate::settings::Settings;
@@ -43,14 +47,20 @@ pub struct Drain<'a> {
 
 impl Drain<'_> {
     /// Stops and reaps what is left; returns the command's `exit` unchanged.
-    pub fn run(&self, exit: Exit) -> Exit {
+    /// `stopped`: whom a relayed stop reached already.
+    pub fn run(&self, exit: Exit, stopped: Option<Stopped>) -> Exit {
         let children_left =
             reap::pass(self.log, self.command, self.settings.warn_reaped, self.oom).children_left;
         if !children_left && !outsiders_left() {
             return exit;
         }
+        // What the command got, or would have got from `docker stop`.
+        let stop = match stopped {
+            Some(s) => Some(s.signal),
+            None => self.relay.rewrites.apply(signal::TERM),
+        };
         let left = Sample::others();
-        if std::process::id() != 1 && !self.drains_away_from_pid1(exit, &left) {
+        if std::process::id() != 1 && !self.drains_away_from_pid1(exit, stop, stopped, &left) {
             return exit;
         }
         if self.settings.grace.is_zero() {
@@ -62,14 +72,28 @@ impl Drain<'_> {
             );
             return exit;
         }
-        info!(
-            self.log, event: &Event::named("drain"),
-            "command {exit}; sending SIGTERM to what is left and waiting up to {}: {}",
-            Shown(self.settings.grace),
-            left
-        );
-        self.signal_everyone(signal::TERM);
-        self.wake_the_stopped();
+        let grace = Shown(self.settings.grace);
+        match (stop, stopped) {
+            (None, _) => info!(
+                self.log, event: &Event::named("drain"),
+                "command {exit}; -r drops SIGTERM, so what is left gets SIGKILL after waiting up to {grace}: {left}"
+            ),
+            (Some(sig), None) => info!(
+                self.log, event: &Event::named("drain"),
+                "command {exit}; sending {sig} to what is left and waiting up to {grace}: {left}"
+            ),
+            (Some(sig), Some(_)) => info!(
+                self.log, event: &Event::named("drain"),
+                "command {exit}; {sig} to what is left that the stop did not reach, and waiting up to {grace}: {left}"
+            ),
+        }
+        if let Some(sig) = stop {
+            match stopped {
+                None => self.signal_everyone(sig),
+                Some(stopped) => self.signal_the_unreached(sig, &stopped),
+            }
+            self.wake_the_stopped();
+        }
         if self.all_gone_by(Instant::now().checked_add(self.settings.grace)) {
             info!(self.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
@@ -95,16 +119,31 @@ impl Drain<'_> {
     /// Away from PID 1 the processes left outlive rinit, and the users of
     /// tini, catatonit and dumb-init rely on what their init does with them:
     /// does that, and says whether to drain after all.
-    fn drains_away_from_pid1(&self, exit: Exit, left: &Sample) -> bool {
+    fn drains_away_from_pid1(
+        &self,
+        exit: Exit,
+        stop: Option<Signal>,
+        stopped: Option<Stopped>,
+        left: &Sample,
+    ) -> bool {
         match self.settings.leftovers {
             Leftovers::Drain => true,
             Leftovers::TermGroup => {
-                info!(
-                    self.log, event: &Event::named("drain"),
-                    "command {exit}; sending SIGTERM to its group and exiting (--grace waits for them): {}",
-                    left
-                );
-                self.relay.send_to_group(signal::TERM);
+                // dumb-init's SIGTERM to the group (after -r), unless a
+                // relayed stop reached it already.
+                match stop.filter(|_| stopped.is_none()) {
+                    Some(sig) => {
+                        info!(
+                            self.log, event: &Event::named("drain"),
+                            "command {exit}; sending {sig} to its group and exiting (--grace waits for them): {left}"
+                        );
+                        self.relay.send_to_group(sig);
+                    }
+                    None => info!(
+                        self.log, event: &Event::named("drain"),
+                        "command {exit}; its group had the stop already: exiting (--grace waits for them): {left}"
+                    ),
+                }
                 false
             }
             Leftovers::Leave => {
@@ -129,6 +168,24 @@ impl Drain<'_> {
             && reach::signal_all(sig, false).is_ok();
         if let (false, Some(group)) = (all, self.relay.group) {
             sig.send(-group.as_raw());
+        }
+    }
+
+    /// `sig` to each process rinit answers for that `stopped` did not
+    /// reach. Without a /proc to tell them apart, nobody: a second stop is
+    /// worse than waiting for the grace to end.
+    fn signal_the_unreached(&self, sig: Signal, stopped: &Stopped) {
+        let listed = table::each_other(|p| {
+            if !p.zombie() && !stopped.reached(p) {
+                sig.send(p.pid);
+            }
+        });
+        if let Err(why) = listed {
+            let why = Sample::unlisted(why);
+            info!(
+                self.log, event: &Event::named("drain"),
+                "cannot tell whom the stop did not reach {why}: only SIGKILL after the grace"
+            );
         }
     }
 

@@ -48,11 +48,13 @@ mod relay;
 mod settings;
 mod signal;
 mod signals;
+mod sigset;
 mod sink;
 mod sort;
 mod spawn;
 mod supervise;
 mod table;
+mod thread_start;
 mod writer;
 
 use std::ffi::OsString;
@@ -133,10 +135,13 @@ fn start(args: Vec<OsString>) -> ! {
             leave(&log, personality.usage_status());
         }
     };
-    // The signals before the log: with only a descriptor or two to spare
-    // (RLIMIT_NOFILE 4), the signalfd is the one rinit cannot do without.
-    let signals = Signals::take_over();
+    // The log before the signals: it looks at what fd 2 is, and with fd 2
+    // closed the signalfd would take that number. It opens nothing before
+    // its first line, so with only a descriptor or two to spare
+    // (RLIMIT_NOFILE 4) the signalfd, which rinit cannot do without, still
+    // gets one.
     let log = Log::new(personality.name(), settings.verbosity, settings.log_format);
+    let signals = Signals::take_over();
     let status = match signals {
         Ok(signals) => run(&settings, personality, &log, &signals),
         Err(e) => {
@@ -163,7 +168,8 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         match reap::become_subreaper() {
             Ok(()) => info!(
                 log,
-                "not PID 1: registered as child subreaper, orphans come to rinit"
+                "not PID 1: registered as child subreaper, orphans come to {}",
+                personality.name()
             ),
             Err(e) => warning!(
                 log,
@@ -211,8 +217,12 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             // As tini's child exits with it: -e applies to it like any status.
             return settings.exit_status(personality.exec_status(errno));
         }
-        Err(SpawnError::Fork(errno)) => {
-            warning!(log, event: &Event::named("fork_failed"), "cannot start '{}': {}", command.display(), io::Error::from(errno));
+        Err(SpawnError::Setup(call, errno)) => {
+            warning!(log, event: &Event::named("setup_failed"), "cannot start '{}': {call}: {}", command.display(), io::Error::from(errno));
+            return settings.exit_status(personality.exec_status(errno));
+        }
+        Err(SpawnError::Clone(errno)) => {
+            warning!(log, event: &Event::named("fork_failed"), "cannot start '{}': clone: {}", command.display(), io::Error::from(errno));
             return CANNOT_RUN;
         }
     };
@@ -238,7 +248,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         group,
         job_control: settings.job_control,
     };
-    let exit = Supervisor::new(log, settings, signals, &relay, &oom, child).run();
+    let (exit, stopped) = Supervisor::new(log, settings, signals, &relay, &oom, child).run();
     let drain = Drain {
         log,
         signals,
@@ -247,18 +257,27 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         oom: &oom,
         command: child,
     };
-    settings.exit_status(drain.run(exit).status())
+    settings.exit_status(drain.run(exit, stopped).status())
 }
 
 /// Looked at once the command runs: the first look at /proc/self makes the
-/// kernel build this process's /proc entries (about 25 µs), which the
-/// cgroup's read in `Oom::watch` has paid for by then.
+/// kernel build this process's /proc entries, which the cgroup's read in
+/// `Oom::watch` has paid for by then.
 fn warn_without_proc(log: &Log) {
-    if !procfs::mounted() {
-        warning!(
+    let lost = match std::process::id() {
+        1 => "senders of signals go unnamed",
+        _ => "senders of signals go unnamed, and -a and the exit drain reach only the command's group",
+    };
+    match procfs::view() {
+        procfs::View::Ours => {}
+        procfs::View::Absent => warning!(
             log,
             "/proc is not mounted: senders of signals go unnamed, and at exit only the command's group gets SIGTERM"
-        );
+        ),
+        procfs::View::Foreign => warning!(
+            log,
+            "/proc is another PID namespace's, so rinit reads nothing there: {lost}"
+        ),
     }
 }
 

@@ -33,6 +33,55 @@ impl fmt::Display for Target {
     }
 }
 
+/// Who a stop reached: what the relay's target held when rinit relayed
+/// it. The exit drain sends the stop to nobody it reached (a second
+/// SIGTERM means "exit now" to many apps, and runs a shell's trap twice).
+#[derive(Clone, Copy)]
+pub struct Stopped {
+    /// The stop as relayed (after `-r`).
+    pub signal: Signal,
+    target: Target,
+    /// When it went: clock ticks since boot, as /proc counts a start.
+    at: u64,
+}
+
+impl Stopped {
+    pub fn now(signal: Signal, target: Target) -> Stopped {
+        Stopped {
+            signal,
+            target,
+            at: ticks_since_boot(),
+        }
+    }
+
+    /// Whether the stop reached `p`: it is in the target and started no
+    /// later than the stop's tick. /proc counts in ticks (10 ms), so one
+    /// forked in that tick just after counts as reached: it gets no
+    /// second stop, only the SIGKILL after `--grace`.
+    pub fn reached(&self, p: &Process) -> bool {
+        let in_target = match self.target {
+            Target::Group(group) => p.pgid == group.as_raw(),
+            Target::Child(child) => p.pid == child.as_raw(),
+            Target::All => true,
+        };
+        in_target && p.start <= self.at
+    }
+}
+
+/// CLOCK_BOOTTIME in the clock ticks of /proc/PID/stat's starttime (both
+/// shifted alike in a time namespace).
+fn ticks_since_boot() -> u64 {
+    // SAFETY: sysconf only reads a constant of the C library.
+    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100);
+    // SAFETY: timespec is plain integers: all-zero is a valid value.
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: `now` is a live timespec the kernel fills in.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut now) };
+    let secs = u64::try_from(now.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
+    secs.saturating_mul(hz) + nanos / (1_000_000_000 / hz.max(1))
+}
+
 /// Sends `sig` to every process rinit looks after; returns how many that
 /// was when `count` asks (counting reads /proc as PID 1). As PID 1 that is
 /// the whole namespace, `docker exec`'d processes included: kill(-1) spares

@@ -14,7 +14,7 @@ use crate::duration::Shown;
 use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::oom::{Killer, Oom};
-use crate::reach::{self, Leavers};
+use crate::reach::{self, Leavers, Stopped};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
 use crate::settings::Settings;
@@ -52,6 +52,8 @@ struct Stopping {
     since: Instant,
     kill_at: Option<Instant>,
     report_at: Option<Instant>,
+    /// Who the stop reached, for the drain.
+    reached: Stopped,
 }
 
 impl<'a> Supervisor<'a> {
@@ -77,8 +79,9 @@ impl<'a> Supervisor<'a> {
         }
     }
 
-    /// Runs until the command has exited, and returns how it ended.
-    pub fn run(mut self) -> Exit {
+    /// Runs until the command has exited, and returns how it ended and
+    /// whom a stop reached, if one was relayed.
+    pub fn run(mut self) -> (Exit, Option<Stopped>) {
         let mut batch = signals::batch();
         loop {
             let timeout = self
@@ -91,7 +94,7 @@ impl<'a> Supervisor<'a> {
                         self.log, event: &Event::named("signals_unreadable"),
                         "cannot read signals any more ({e}): only reaping from now on"
                     );
-                    return reap::wait_for(self.child);
+                    return (reap::wait_for(self.child), self.reached());
                 }
             };
             let mut child_exited = false;
@@ -106,7 +109,7 @@ impl<'a> Supervisor<'a> {
                 let pass = reap::pass(self.log, self.child, self.settings.warn_reaped, self.oom);
                 if let Some(exit) = pass.main_exit {
                     self.explain(exit, pass.main_killer);
-                    return exit;
+                    return (exit, self.reached());
                 }
                 self.notice_leavers();
             }
@@ -168,7 +171,12 @@ impl<'a> Supervisor<'a> {
             since: now,
             kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
             report_at: now.checked_add(FIRST_REPORT),
+            reached: Stopped::now(sent, self.relay.target),
         });
+    }
+
+    fn reached(&self) -> Option<Stopped> {
+        self.stopping.as_ref().map(|s| s.reached)
     }
 
     /// At -v, whether a process left the command's group since last time.
