@@ -280,6 +280,7 @@ fn enter(state: State) -> Result<InState, String> {
         return stuck(&s, "ready");
     }
     let pid = s.rinit.pid();
+    let out = s.rinit.out.clone();
     match state.moment {
         Moment::Running => {}
         Moment::StopHeld => {
@@ -294,12 +295,12 @@ fn enter(state: State) -> Result<InState, String> {
         }
         Moment::KillAfterWait => {
             s.rinit.signal(libc::SIGTERM);
-            if s.rinit.out.wait_for("child SIGTERM", PATIENCE).is_none() {
+            if out.wait_for("child SIGTERM", RELAYED_WITHIN).is_none() {
                 return stuck(&s, "relayed the SIGTERM");
             }
         }
         Moment::Draining => {
-            if s.rinit.out.wait_for("leftover SIGTERM", PATIENCE).is_none() {
+            if out.wait_for("leftover SIGTERM", RELAYED_WITHIN).is_none() {
                 return stuck(&s, "drained");
             }
         }

@@ -615,7 +615,11 @@ pub fn command_as_user(mode: Mode, uid: Option<u32>, args: &[&str]) -> Command {
     }
     if let Some(uid) = uid {
         let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
-        cmd.args(["setpriv", &reuid, &regid, "--clear-groups", "--"]);
+        // The kernel clears the parent-death signal unshare --kill-child
+        // set when the user changes: kept, rinit as PID 1 still dies with
+        // unshare, and takes its namespace along, when the test kills it.
+        cmd.args(["setpriv", &reuid, &regid, "--clear-groups"]);
+        cmd.args(["--pdeathsig", "keep", "--"]);
     }
     cmd.arg(rinit_bin()).args(args);
     clean_slate(&mut cmd);
