@@ -567,3 +567,82 @@ pub fn python(script: &str, input: &str) -> String {
     assert!(out.status.success(), "not JSON: {input}");
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Asks `check` every few milliseconds until it gives something; None once
+/// `deadline` has passed (`check` is asked once more at the deadline).
+pub fn until<T>(deadline: Instant, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    loop {
+        if let Some(found) = check() {
+            return Some(found);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// rinit's signal mask, as /proc shows it: every signal 1-64 blocked but
+/// KILL and STOP, which cannot be.
+pub const EVERY_SIGNAL_BLOCKED: &str = "fffffffffffbfeff";
+
+/// The `SigBlk` of every task (thread) of process `pid`, in the order
+/// /proc/PID/task lists them; empty when the process is gone.
+pub fn sigblk_of_every_task(pid: i32) -> Vec<String> {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut blocked = Vec::new();
+    for task in tasks.flatten() {
+        let Ok(status) = fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        if let Some(mask) = status.lines().find_map(|l| l.strip_prefix("SigBlk:")) {
+            blocked.push(mask.trim().to_owned());
+        }
+    }
+    blocked
+}
+
+/// `rinit ARGS` in `mode` inside a fresh namespace, as `uid` (and its gid,
+/// no other groups) when given, through setpriv: the test, root, keeps
+/// what it made for rinit (a pipe, a pty) root's.
+pub fn command_as_user(mode: Mode, uid: Option<u32>, args: &[&str]) -> Command {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
+    if mode == Mode::Subreaper {
+        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
+    }
+    if let Some(uid) = uid {
+        let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
+        // The kernel clears the parent-death signal unshare --kill-child
+        // set when the user changes: kept, rinit as PID 1 still dies with
+        // unshare, and takes its namespace along, when the test kills it.
+        cmd.args(["setpriv", &reuid, &regid, "--clear-groups"]);
+        cmd.args(["--pdeathsig", "keep", "--"]);
+    }
+    cmd.arg(rinit_bin()).args(args);
+    clean_slate(&mut cmd);
+    cmd
+}
+
+impl Rinit {
+    /// As `spawn`, but rinit keeps the stderr the caller gave `cmd` (a file,
+    /// a pty, another user's pipe, /dev/null): `err` stays empty, the test
+    /// reads what it handed.
+    pub fn spawn_keeping_stderr(mode: Mode, mut cmd: Command) -> Rinit {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+        let mut child = cmd.spawn().expect("start unshare");
+        let out = Lines::default();
+        out.clone().collect_from(child.stdout.take().unwrap());
+        Rinit {
+            mode,
+            name: "rinit".to_owned(),
+            child,
+            out,
+            err: Lines::default(),
+            pid: None,
+            status: None,
+        }
+    }
+}

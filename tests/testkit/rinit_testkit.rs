@@ -1,6 +1,11 @@
 //! rinit-testkit: small programs the integration tests run under rinit.
 //!
 //!   record [--fork] [--exit-on SIG]   print "LABEL SIGNAME" for every signal
+//!   record --leave                    the same from a child left behind
+//!                                     ("leftover ..."): the recorder exits
+//!   stops FILE MS [--setsid]          append each stop signal it gets to
+//!                                     FILE; on the first, take MS to finish,
+//!                                     write FILE.done and exit 0
 //!   rtcount SIG N                     count SIG until N arrived, print "count N"
 //!   orphans N [LINGER_MS]             leave N orphans to the parent, check it
 //!                                     adopted them ("misparented N"), wait for
@@ -53,6 +58,7 @@ fn run() {
         ["app", flush_ms] => app(flush_ms.parse().unwrap()),
         ["on-term", file, delay_ms] => on_term(file, delay_ms.parse().unwrap()),
         ["terms", file] => terms(file),
+        ["stops", file, ms, rest @ ..] => stops(file, ms.parse().unwrap(), rest == ["--setsid"]),
         ["churn", sig] => churn(parse_signal(sig)),
         ["hygiene", ..] => hygiene(),
         ["state"] => state(0),
@@ -153,9 +159,13 @@ fn parse_signal(text: &str) -> i32 {
 }
 
 /// Prints every signal it gets; with --fork a grandchild in the same process
-/// group records too ("child ..." and "grandchild ..." lines).
+/// group records too ("child ..." and "grandchild ..." lines). With --leave
+/// the recorder forks and exits at once, and the child it leaves behind, in
+/// its process group, records ("leftover ..."): a command that exits and
+/// leaves a process for the drain.
 fn record(rest: &[&str]) {
-    let fork = rest.contains(&"--fork");
+    let leave = rest.contains(&"--leave");
+    let fork = leave || rest.contains(&"--fork");
     let exit_on = rest
         .iter()
         .position(|w| *w == "--exit-on")
@@ -163,9 +173,13 @@ fn record(rest: &[&str]) {
     let set = block(&recordable());
     let mut label = "child";
     if fork {
+        // Every signal is blocked before the fork: the child records every
+        // one sent from the moment the recorder exits.
         match unsafe { libc::fork() } {
+            0 if leave => label = "leftover",
             0 => label = "grandchild",
             -1 => panic!("fork failed"),
+            _ if leave => process::exit(0),
             _ => {}
         }
     }
@@ -376,6 +390,91 @@ fn terms(file: &str) {
     loop {
         unsafe { libc::pause() };
     }
+}
+
+/// The signals `stops` takes as "stop": what engines, supervisors and
+/// users stop a service with (Docker's TERM, Ctrl-C, nginx's QUIT, httpd's
+/// WINCH, LXC's PWR, systemd's RTMIN+3), and the reload and rotate ones
+/// apps also get.
+const STOPS: [i32; 9] = [
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGHUP,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGWINCH,
+    libc::SIGPWR,
+    RTMIN + 3,
+];
+
+/// The descriptor `stops` appends to, and whether a stop came, for its handler.
+static STOPS_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+static STOPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// An app that stops gracefully: a line in FILE for every stop signal
+/// delivered (a handler sees a second one even when it comes a moment
+/// after the first), and on the first one it keeps going `ms`
+/// milliseconds, writes FILE.done and exits 0. With --setsid it first
+/// leaves its parent's process group and session, as a daemon does.
+/// Real-time priority (as root), as `terms`: it handles each signal the
+/// moment it comes, so two are never taken for one.
+fn stops(file: &str, ms: u64, setsid: bool) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if setsid {
+        assert!(unsafe { libc::setsid() } > 0, "setsid");
+    }
+    let param = libc::sched_param { sched_priority: 1 };
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    extern "C" fn on_stop(sig: i32) {
+        let line: &[u8] = match sig {
+            libc::SIGTERM => b"TERM\n",
+            libc::SIGINT => b"INT\n",
+            libc::SIGQUIT => b"QUIT\n",
+            libc::SIGHUP => b"HUP\n",
+            libc::SIGUSR1 => b"USR1\n",
+            libc::SIGUSR2 => b"USR2\n",
+            libc::SIGWINCH => b"WINCH\n",
+            libc::SIGPWR => b"PWR\n",
+            _ => b"RTMIN+3\n",
+        };
+        let fd = STOPS_FD.load(Relaxed);
+        unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
+        STOPPED.store(true, Relaxed);
+    }
+    let out = fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)
+        .unwrap();
+    STOPS_FD.store(std::os::fd::IntoRawFd::into_raw_fd(out), Relaxed);
+    // Blocked while the flag is looked at, taken in sigsuspend: a stop
+    // that comes in between is not slept through.
+    let set = block(&STOPS);
+    for sig in STOPS {
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = on_stop as *const () as libc::sighandler_t;
+        assert_eq!(unsafe { libc::sigaction(sig, &action, ptr::null_mut()) }, 0);
+    }
+    fs::write(format!("{file}.ready"), "").unwrap();
+    say("stops ready");
+    let others = 0u64;
+    while !STOPPED.load(Relaxed) {
+        unsafe { libc::syscall(libc::SYS_rt_sigsuspend, &others, 8) };
+    }
+    // Every later stop signal is handled as it comes, while it finishes.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK,
+            &set,
+            ptr::null_mut::<u64>(),
+            8,
+        )
+    };
+    thread::sleep(Duration::from_millis(ms));
+    fs::write(format!("{file}.done"), "").unwrap();
+    process::exit(0);
 }
 
 /// Keeps orphaning processes (for the reaper to collect) while it counts
