@@ -51,7 +51,7 @@ fn close_listed(first: u32, last: u32) -> io::Result<()> {
     // reached, so closing those already listed skips none.
     let dir = File::open("/proc/self/fd")?;
     let listing = dir.as_raw_fd();
-    dirents::numbered(listing, |fd| {
+    dirents::numbered(listing, &mut |fd| {
         if fd != listing && (first..=last).contains(&(fd as u32)) {
             // SAFETY: as above; a descriptor already closed gives EBADF, harmless.
             unsafe { libc::close(fd) };

@@ -10,7 +10,7 @@ use std::os::fd::RawFd;
 /// `each` ends the listing.
 // Never inlined: its block stays out of the frames of the idle loops.
 #[inline(never)]
-pub fn numbered(dir: RawFd, mut each: impl FnMut(i32) -> io::Result<()>) -> io::Result<()> {
+pub fn numbered(dir: RawFd, each: &mut dyn FnMut(i32) -> io::Result<()>) -> io::Result<()> {
     let mut block = [0u8; 2048];
     loop {
         // SAFETY: the kernel writes at most `block.len()` bytes of whole
@@ -71,7 +71,7 @@ mod tests {
     fn lists_this_process_among_procs_pids() {
         let proc = std::fs::File::open("/proc").unwrap();
         let mut mine = false;
-        numbered(proc.as_raw_fd(), |pid| {
+        numbered(proc.as_raw_fd(), &mut |pid| {
             mine |= pid == std::process::id() as i32;
             Ok(())
         })

@@ -13,6 +13,7 @@
 //! gets nothing more but the SIGKILL when the grace is over; every other
 //! one gets, once, what the command got (SIGTERM after `-r`).
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
@@ -72,21 +73,12 @@ impl Drain<'_> {
             );
             return exit;
         }
-        let grace = Shown(self.settings.grace);
-        match (stop, stopped) {
-            (None, _) => info!(
-                self.log, event: &Event::named("drain"),
-                "command {exit}; -r drops SIGTERM, so what is left gets SIGKILL after waiting up to {grace}: {left}"
-            ),
-            (Some(sig), None) => info!(
-                self.log, event: &Event::named("drain"),
-                "command {exit}; sending {sig} to what is left and waiting up to {grace}: {left}"
-            ),
-            (Some(sig), Some(_)) => info!(
-                self.log, event: &Event::named("drain"),
-                "command {exit}; {sig} to what is left that the stop did not reach, and waiting up to {grace}: {left}"
-            ),
-        }
+        info!(
+            self.log, event: &Event::named("drain"),
+            "command {exit}; {} and waiting up to {}: {left}",
+            Sending(stop, stopped.is_some()),
+            Shown(self.settings.grace)
+        );
         if let Some(sig) = stop {
             match stopped {
                 None => self.signal_everyone(sig),
@@ -141,7 +133,7 @@ impl Drain<'_> {
                     }
                     None => info!(
                         self.log, event: &Event::named("drain"),
-                        "command {exit}; its group had the stop already: exiting (--grace waits for them): {left}"
+                        "command {exit}; its group had the stop: exiting (--grace waits for them): {left}"
                     ),
                 }
                 false
@@ -175,7 +167,7 @@ impl Drain<'_> {
     /// reach. Without a /proc to tell them apart, nobody: a second stop is
     /// worse than waiting for the grace to end.
     fn signal_the_unreached(&self, sig: Signal, stopped: &Stopped) {
-        let listed = table::each_other(|p| {
+        let listed = table::each_other(&mut |p| {
             if !p.zombie() && !stopped.reached(p) {
                 sig.send(p.pid);
             }
@@ -184,7 +176,7 @@ impl Drain<'_> {
             let why = Sample::unlisted(why);
             info!(
                 self.log, event: &Event::named("drain"),
-                "cannot tell whom the stop did not reach {why}: only SIGKILL after the grace"
+                "whom the stop missed is unknown {why}: SIGKILL alone, after the grace"
             );
         }
     }
@@ -196,7 +188,7 @@ impl Drain<'_> {
     /// who is stopped: everyone gets it.
     fn wake_the_stopped(&self) {
         let woken = procfs::can_look().is_ok()
-            && table::each_other(|p| {
+            && table::each_other(&mut |p| {
                 if p.stopped() {
                     signal::CONT.send(p.pid);
                 }
@@ -247,6 +239,19 @@ impl Drain<'_> {
                 children_left = reap();
             }
         }
+    }
+}
+
+/// What the drain sends first, as its line says it: the stop, to whom.
+struct Sending(Option<Signal>, bool);
+
+impl fmt::Display for Sending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Sending(Some(sig), missed) = *self else {
+            return f.write_str("-r drops SIGTERM: nothing before SIGKILL");
+        };
+        let missed = if missed { " that the stop missed" } else { "" };
+        write!(f, "sending {sig} to what is left{missed}")
     }
 }
 

@@ -30,6 +30,19 @@ pub fn shown(bytes: &[u8], max: usize) -> String {
     Escaped(bytes, max).to_string()
 }
 
+/// A control character as `char::escape_debug` shows it (`\n`, `\t`,
+/// `\r`, `\0`, else `\u{1b}`), without the Unicode tables that
+/// escape_debug brings along for the characters it never sees here.
+fn control(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+    match c {
+        '\n' => f.write_str("\\n"),
+        '\t' => f.write_str("\\t"),
+        '\r' => f.write_str("\\r"),
+        '\0' => f.write_str("\\0"),
+        c => write!(f, "{}", c.escape_unicode()),
+    }
+}
+
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Escaped(bytes, max) = *self;
@@ -42,7 +55,7 @@ impl fmt::Display for Escaped<'_> {
                 count += 1;
                 match c {
                     '\\' => f.write_str("\\\\")?,
-                    c if c.is_control() => write!(f, "{}", c.escape_debug())?,
+                    c if c.is_control() => control(f, c)?,
                     c if invisible(c) => write!(f, "{}", c.escape_unicode())?,
                     c => write!(f, "{c}")?,
                 }
@@ -71,6 +84,17 @@ pub fn invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_read_as_escape_debug_shows_them() {
+        for c in (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_control())
+        {
+            let shown = Escaped(c.to_string().as_bytes(), 8).to_string();
+            assert_eq!(shown, c.escape_debug().to_string(), "{:x}", c as u32);
+        }
+    }
 
     #[test]
     fn control_characters_bad_bytes_and_backslashes_are_escaped() {

@@ -212,18 +212,24 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             memory::command_runs();
             child
         }
-        Err(SpawnError::Exec(errno)) => {
-            warning!(log, event: &Event::named("exec_failed"), "cannot run '{}': {}", command.display(), io::Error::from(errno));
-            // As tini's child exits with it: -e applies to it like any status.
-            return settings.exit_status(personality.exec_status(errno));
-        }
-        Err(SpawnError::Setup(call, errno)) => {
-            warning!(log, event: &Event::named("setup_failed"), "cannot start '{}': {call}: {}", command.display(), io::Error::from(errno));
-            return settings.exit_status(personality.exec_status(errno));
-        }
-        Err(SpawnError::Clone(errno)) => {
-            warning!(log, event: &Event::named("fork_failed"), "cannot start '{}': clone: {}", command.display(), io::Error::from(errno));
-            return CANNOT_RUN;
+        Err(e) => {
+            let (event, errno) = match e {
+                SpawnError::Exec(errno) => ("exec_failed", errno),
+                SpawnError::Setup(_, errno) => ("setup_failed", errno),
+                SpawnError::Clone(errno) => ("fork_failed", errno),
+            };
+            let (verb, call) = match e {
+                SpawnError::Exec(_) => ("run", ""),
+                SpawnError::Setup(call, _) => ("start", call),
+                SpawnError::Clone(_) => ("start", "clone"),
+            };
+            let sep = if call.is_empty() { "" } else { ": " };
+            warning!(log, event: &Event::named(event), "cannot {verb} '{}': {call}{sep}{}", command.display(), io::Error::from(errno));
+            return match e {
+                SpawnError::Clone(_) => CANNOT_RUN,
+                // As tini's child exits with it: -e applies to it like any status.
+                _ => settings.exit_status(personality.exec_status(errno)),
+            };
         }
     };
     let event = Event {
@@ -264,10 +270,6 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
 /// kernel build this process's /proc entries, which the cgroup's read in
 /// `Oom::watch` has paid for by then.
 fn warn_without_proc(log: &Log) {
-    let lost = match std::process::id() {
-        1 => "senders of signals go unnamed",
-        _ => "senders of signals go unnamed, and -a and the exit drain reach only the command's group",
-    };
     match procfs::view() {
         procfs::View::Ours => {}
         procfs::View::Absent => warning!(
@@ -276,7 +278,7 @@ fn warn_without_proc(log: &Log) {
         ),
         procfs::View::Foreign => warning!(
             log,
-            "/proc is another PID namespace's, so rinit reads nothing there: {lost}"
+            "/proc is another PID namespace's: rinit reads nothing there"
         ),
     }
 }

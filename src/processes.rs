@@ -23,7 +23,7 @@ pub struct Entry {
 /// `--inspect` (a process of its own, not PID 1: it may allocate).
 pub fn processes() -> Vec<Entry> {
     let mut all = Vec::new();
-    let _ = procfs::scan(|p| all.push(p));
+    let _ = procfs::scan(&mut |p| all.push(p));
     all.into_iter()
         .map(|p| Entry {
             pid: p.pid,

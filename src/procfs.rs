@@ -47,12 +47,9 @@ pub fn view() -> View {
     if pid == Some(std::process::id()) {
         return View::Ours;
     }
-    // SAFETY: statfs is plain integers: all-zero is a valid value.
-    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: a C string and a live statfs the kernel fills in.
-    let proc = unsafe { libc::statfs(c"/proc".as_ptr(), &mut fs) } == 0
-        && fs.f_type as u32 == libc::PROC_SUPER_MAGIC as u32;
-    match proc {
+    // Another /proc names a reader it shows by another number, one it does
+    // not show by none: a /proc either way when it shows its own PID 1.
+    match link.is_some() || Path::new("/proc/1/stat").exists() {
         true => View::Foreign,
         false => View::Absent,
     }
@@ -128,9 +125,9 @@ impl Process {
 /// block and one stat file at a time into the stack. An error when /proc
 /// cannot be listed or its files cannot be opened (no /proc, too few
 /// descriptors): an empty scan then says nothing about who is there.
-pub fn scan(mut each: impl FnMut(Process)) -> io::Result<()> {
+pub fn scan(each: &mut dyn FnMut(Process)) -> io::Result<()> {
     let dir = File::open("/proc")?;
-    dirents::numbered(dir.as_raw_fd(), |pid| {
+    dirents::numbered(dir.as_raw_fd(), &mut |pid| {
         if let Some(stat) = stat(pid)? {
             each(Process {
                 pid,
@@ -279,7 +276,7 @@ pub fn reads_signal(pid: i32, sig: Signal) -> std::io::Result<Option<&'static st
     let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
     let fdinfo = format!("/proc/{pid}/fdinfo");
     let mut by_signalfd = false;
-    dirents::numbered(File::open(&fdinfo)?.as_raw_fd(), |fd| {
+    dirents::numbered(File::open(&fdinfo)?.as_raw_fd(), &mut |fd| {
         let info = fs::read(format!("{fdinfo}/{fd}")).unwrap_or_default();
         by_signalfd |= signalfd_mask(&info).is_some_and(|m| m & bit != 0);
         Ok(())

@@ -71,15 +71,16 @@ impl Stopped {
 /// CLOCK_BOOTTIME in the clock ticks of /proc/PID/stat's starttime (both
 /// shifted alike in a time namespace).
 fn ticks_since_boot() -> u64 {
-    // SAFETY: sysconf only reads a constant of the C library.
-    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100);
+    // USER_HZ, what sysconf(_SC_CLK_TCK) says: 100 on every architecture
+    // rinit ships (alpha alone differs), and asking costs musl a table.
+    const HZ: u64 = 100;
     // SAFETY: timespec is plain integers: all-zero is a valid value.
     let mut now: libc::timespec = unsafe { std::mem::zeroed() };
     // SAFETY: `now` is a live timespec the kernel fills in.
     unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut now) };
     let secs = u64::try_from(now.tv_sec).unwrap_or(0);
     let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
-    secs.saturating_mul(hz) + nanos / (1_000_000_000 / hz.max(1))
+    secs.saturating_mul(HZ) + nanos / (1_000_000_000 / HZ)
 }
 
 /// Sends `sig` to every process rinit looks after; returns how many that
@@ -96,7 +97,7 @@ pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
             return Ok(None);
         }
         let mut n = 0;
-        table::each_other(|_| n += 1)?;
+        table::each_other(&mut |_| n += 1)?;
         return Ok(Some(n));
     }
     let all = Table::read()?;

@@ -66,7 +66,7 @@ impl Signals {
     /// Blocks every relayed signal and opens the signalfd they are read from.
     /// Must run before the child is forked, so no signal sent meanwhile is lost.
     pub fn take_over() -> io::Result<Signals> {
-        let set = KernelSet::of(Signal::relayed());
+        let set = KernelSet::RELAYED;
         let mut mask = KernelSet::default();
         set.mask(libc::SIG_BLOCK, Some(&mut mask))?;
         let ignored_chld = default_sigchld()?;
@@ -180,7 +180,7 @@ fn received(info: &libc::signalfd_siginfo, own_pid: i32) -> Option<Received> {
 /// thing in the new one (see `thread_start`). Through the system call: the
 /// libraries' own sigprocmask would leave their reserved numbers out.
 pub fn block_in_this_thread() -> io::Result<()> {
-    KernelSet::of(Signal::relayed()).mask(libc::SIG_BLOCK, None)
+    KernelSet::RELAYED.mask(libc::SIG_BLOCK, None)
 }
 
 /// An empty batch buffer for `Signals::wait`.

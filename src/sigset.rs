@@ -2,7 +2,20 @@
 
 use std::{io, ptr};
 
-use crate::signal::Signal;
+/// 1 to 64 but SIGKILL (9) and SIGSTOP (19), as `Signal::relayed` lists them.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time
+const RELAYED_NUMBERS: [libc::c_int; 62] = {
+    let mut numbers = [0; 62];
+    let (mut n, mut i) = (1, 0);
+    while n <= 64 {
+        if n != libc::SIGKILL && n != libc::SIGSTOP {
+            numbers[i] = n;
+            i += 1;
+        }
+        n += 1;
+    }
+    numbers
+};
 
 /// A signal set as the kernel lays it out: 64 bits, bit N-1 for signal N,
 /// in native words. rinit hands it to the system calls itself because the C
@@ -23,14 +36,22 @@ pub struct KernelSet {
 impl KernelSet {
     pub const SIZE: usize = 8;
 
-    pub fn of(signals: impl Iterator<Item = Signal>) -> KernelSet {
-        let mut set = KernelSet::default();
+    /// Every signal rinit relays: all but SIGKILL and SIGSTOP.
+    pub const RELAYED: KernelSet = KernelSet::of(&RELAYED_NUMBERS);
+
+    /// The set of the signals numbered in `numbers` (1 to 64), built at
+    /// compile time: an index out of range fails the build, never rinit.
+    #[allow(clippy::indexing_slicing)]
+    pub const fn of(numbers: &[libc::c_int]) -> KernelSet {
+        let mut set = KernelSet {
+            words: [0; 64 / libc::c_ulong::BITS as usize],
+        };
         let bits = libc::c_ulong::BITS as usize;
-        for sig in signals {
-            let bit = sig.number() as usize - 1;
-            if let Some(word) = set.words.get_mut(bit / bits) {
-                *word |= 1 << (bit % bits);
-            }
+        let mut i = 0;
+        while i < numbers.len() {
+            let bit = numbers[i] as usize - 1;
+            set.words[bit / bits] |= 1 << (bit % bits);
+            i += 1;
         }
         set
     }
@@ -53,5 +74,25 @@ impl KernelSet {
             0 => Ok(()),
             _ => Err(io::Error::last_os_error()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::Signal;
+
+    #[test]
+    #[allow(clippy::useless_conversion)] // c_ulong is u32 on 32-bit machines
+    fn relayed_is_every_signal_signal_relayed_lists() {
+        let numbers: Vec<libc::c_int> = Signal::relayed().map(Signal::number).collect();
+        assert_eq!(KernelSet::RELAYED.words, KernelSet::of(&numbers).words);
+        let bits: u64 = KernelSet::RELAYED
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| u64::from(w) << (i as u32 * libc::c_ulong::BITS))
+            .sum();
+        assert_eq!(bits, 0xffff_ffff_fffb_feff);
     }
 }

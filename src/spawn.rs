@@ -208,7 +208,7 @@ impl Command {
         }
         if let Err(e) = signals.restore_inherited() {
             let errno = Errno::from_raw(e.raw_os_error().unwrap_or(libc::EINVAL));
-            return ("restoring the signal mask", errno);
+            return ("sigprocmask", errno);
         }
         ("exec", self.exec())
     }

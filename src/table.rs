@@ -40,7 +40,7 @@ impl Table {
     pub fn read() -> Result<Table, Unlisted> {
         let mut procs: Vec<Process> = Vec::new();
         let mut short = false;
-        scan(|p| {
+        scan(&mut |p| {
             if short {
                 return;
             }
@@ -92,11 +92,12 @@ impl Table {
 
 /// The processes rinit answers for, each given to `each`: as PID 1 every
 /// other process of the namespace (read as /proc is scanned, no table);
-/// otherwise its descendants.
-pub fn each_other(mut each: impl FnMut(&Process)) -> Result<(), Unlisted> {
+/// otherwise its descendants. Through `dyn`: one copy of the walk serves
+/// every caller.
+pub fn each_other(each: &mut dyn FnMut(&Process)) -> Result<(), Unlisted> {
     let me = std::process::id() as i32;
     if me == 1 {
-        scan(|p| {
+        scan(&mut |p| {
             if p.pid != me {
                 each(&p)
             }
@@ -108,7 +109,7 @@ pub fn each_other(mut each: impl FnMut(&Process)) -> Result<(), Unlisted> {
 }
 
 /// Every process /proc shows, when it is this namespace's /proc.
-fn scan(each: impl FnMut(Process)) -> Result<(), Unlisted> {
+fn scan(each: &mut dyn FnMut(Process)) -> Result<(), Unlisted> {
     if procfs::view() == procfs::View::Foreign {
         return Err(Unlisted::Foreign);
     }
@@ -157,7 +158,7 @@ impl Sample {
     /// The processes rinit answers for (see `each_other`).
     #[inline(never)]
     pub fn others() -> Sample {
-        Sample::walk(|add| each_other(add))
+        Sample::walk(each_other)
     }
 
     /// What `walk` hands to the function it is given; an error it returns

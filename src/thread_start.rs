@@ -10,17 +10,16 @@
 //! call they are ignored, and the kernel discards one that arrives then;
 //! those already pending, which ignoring them would discard too, are read
 //! out first and handed to the signal loop ahead of the signalfd's. Once
-//! both threads have blocked them again they get back the action they had
+//! both threads have blocked them again they get their default action back
 //! (one that arrives before that is lost, never fatal); a command started
 //! meanwhile gets it back in the child before exec (`ignoring`),
 //! as an ignored signal stays ignored across exec. glibc's handler for 33
 //! stays: blocked in every thread, it never runs.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::{mem, ptr};
 
-use crate::signal::Signal;
 use crate::sigset::KernelSet;
 
 /// What glibc and musl keep for themselves, together.
@@ -48,12 +47,10 @@ static BLOCKED: AtomicU8 = AtomicU8::new(0);
 /// Set while the reserved signals are ignored for the thread's start.
 static IGNORED: AtomicBool = AtomicBool::new(false);
 
-/// Each reserved signal's handler before `before` ignored it.
-static HAD: [AtomicUsize; 3] = [
-    AtomicUsize::new(0),
-    AtomicUsize::new(0),
-    AtomicUsize::new(0),
-];
+/// The reserved signals `before` ignored (bit N-32 for signal N): those
+/// at their default action. One rinit was started with ignored stays so,
+/// and glibc's handler for 33 (a retry after a failed start) stays too.
+static MADE_IGNORED: AtomicU8 = AtomicU8::new(0);
 
 /// Right before pthread_create: reads out the pending reserved signals and
 /// ignores the three, if all of them could be read out.
@@ -62,12 +59,13 @@ pub fn before() {
     if !rescue() {
         return;
     }
-    for (sig, had) in RESERVED.into_iter().zip(&HAD) {
-        if let Some(old) = action(sig, None) {
-            had.store(old, Ordering::Release);
-            action(sig, Some(libc::SIG_IGN));
+    let mut made = 0;
+    for sig in RESERVED {
+        if action(sig, None) == Some(libc::SIG_DFL) && action(sig, Some(libc::SIG_IGN)).is_some() {
+            made |= 1 << (sig - 32);
         }
     }
+    MADE_IGNORED.store(made, Ordering::Release);
     IGNORED.store(true, Ordering::Release);
 }
 
@@ -89,14 +87,15 @@ pub fn ignoring() -> bool {
     IGNORED.load(Ordering::Acquire)
 }
 
-/// Each reserved signal still ignored by `before` gets its old handler back
-/// (glibc's handler for 33, installed meanwhile, stays). In the command's
-/// child too, before exec, when `ignoring` said so: async-signal-safe,
-/// atomics and rt_sigaction.
+/// Each reserved signal `before` ignored, and still ignored (glibc's
+/// handler for 33, installed meanwhile, stays), gets its default action
+/// back. In the command's child too, before exec, when `ignoring` said so:
+/// async-signal-safe, atomics and rt_sigaction.
 pub fn restore() {
-    for (sig, had) in RESERVED.into_iter().zip(&HAD) {
-        if action(sig, None) == Some(libc::SIG_IGN) {
-            action(sig, Some(had.load(Ordering::Acquire)));
+    let made = MADE_IGNORED.load(Ordering::Acquire);
+    for sig in RESERVED {
+        if made & 1 << (sig - 32) != 0 && action(sig, None) == Some(libc::SIG_IGN) {
+            action(sig, Some(libc::SIG_DFL));
         }
     }
 }
@@ -119,7 +118,7 @@ pub fn take_rescued(batch: &mut [libc::signalfd_siginfo]) -> usize {
 /// Reads the pending reserved signals out (rt_sigtimedwait with no wait);
 /// true when none is left pending.
 fn rescue() -> bool {
-    let set = KernelSet::of(RESERVED.into_iter().filter_map(Signal::from_number));
+    let set = KernelSet::of(&RESERVED);
     let zero = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -50,7 +50,7 @@ fn a_fork_that_fails_is_one_line_and_exit_126() {
     assert_eq!(status, 126, "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("[rinit] cannot start 'true': Resource temporarily unavailable"),
+        err.starts_with("[rinit] cannot start 'true': clone: Resource temporarily unavailable"),
         "{err}"
     );
 }

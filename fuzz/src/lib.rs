@@ -34,5 +34,11 @@ pub mod writer;
 pub mod settings;
 #[path = "../../src/signal.rs"]
 pub mod signal;
+#[path = "../../src/signals.rs"]
+pub mod signals;
+#[path = "../../src/sigset.rs"]
+pub mod sigset;
+#[path = "../../src/thread_start.rs"]
+pub mod thread_start;
 #[path = "../../src/sort.rs"]
 pub mod sort;
