@@ -71,6 +71,50 @@ pub fn testkit() -> &'static str {
     })
 }
 
+/// `idle` (tests/testkit/idle.rs): a command whose whole life is its
+/// execve and pause(2), ended by the default action of a signal. No C
+/// library: under a seccomp filter that denies a call rinit makes (and
+/// that the command inherits), it still starts. Built once per test binary
+/// by rustc alone (it is `no_std`, so not a cargo target of the testkit's)
+/// into target/testkit. x86_64 only.
+pub fn idle() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/testkit/idle.rs");
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.ancestors().nth(3).unwrap().join("testkit");
+        fs::create_dir_all(&dir).unwrap();
+        let built = dir.join("idle");
+        // Built aside and renamed: other test binaries may build it too.
+        let fresh = dir.join(format!("idle.{}", std::process::id()));
+        // The rustc of the toolchain that runs the tests, beside its cargo.
+        let rustc = std::path::Path::new(env!("CARGO")).with_file_name("rustc");
+        let rustc = match rustc.exists() {
+            true => rustc.into_os_string(),
+            false => "rustc".into(),
+        };
+        let status = Command::new(rustc)
+            .args([
+                "--edition",
+                "2021",
+                "-C",
+                "panic=abort",
+                "-C",
+                "opt-level=2",
+            ])
+            .args(["-C", "relocation-model=static"])
+            .args(["-C", "link-arg=-nostartfiles", "-C", "link-arg=-nostdlib"])
+            .args(["-C", "link-arg=-static", "-o"])
+            .arg(&fresh)
+            .arg(source)
+            .status()
+            .expect("run rustc to build tests/testkit/idle.rs");
+        assert!(status.success(), "tests/testkit/idle.rs did not build");
+        fs::rename(&fresh, &built).unwrap();
+        built.to_str().unwrap().to_owned()
+    })
+}
+
 /// SIGRTMIN as the kernel, `kill -l` and Docker number it, whatever the C
 /// library of the test or of rinit says.
 pub const RTMIN: i32 = 34;

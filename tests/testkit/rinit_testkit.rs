@@ -25,8 +25,16 @@
 //!   sleep SECS                        sleep, ignoring nothing
 //!   chain N / wide N                  a fork chain N deep / N children
 //!   hog                               touch memory until the kernel stops it
+//!   deny NAME[,NAME...] ERRNO -- CMD  exec CMD under a seccomp filter that
+//!                                     fails each named system call with ERRNO
+//!                                     (EPERM, ENOSYS or a number); CMD a path
+//!                                     when execve is among them
+//!   parent -- CMD                     run CMD as a child, as another PID 1
+//!                                     would; say how it ended ("parent: CMD
+//!                                     exited N" or "... killed by signal N")
 //!
-//! Every program prints "ready" once it is set up, so tests know when to act.
+//! Every program prints "ready" once it is set up, so tests know when to act
+//! (but deny and parent, which only start another).
 
 // Like rinit, no Rust start-up code: `state` must show the signal
 // dispositions and fds it was handed, not SIGPIPE ignored by Rust's runtime.
@@ -67,6 +75,10 @@ fn run() {
         ["chain", n] => chain(n.parse().unwrap()),
         ["wide", n] => wide(n.parse().unwrap()),
         ["hog"] => hog(),
+        ["deny", names, errno, "--", command @ ..] if !command.is_empty() => {
+            deny(names, errno, command)
+        }
+        ["parent", "--", command @ ..] if !command.is_empty() => parent(command),
         ["sleep", secs] => {
             say("ready");
             thread::sleep(Duration::from_secs_f64(secs.parse().unwrap()));
@@ -655,4 +667,330 @@ fn hog() {
         // Written, not calloc'ed: every page is really used.
         held.push(vec![1u8; 1 << 20]);
     }
+}
+
+/// A command ready for execv(2), built beforehand: after `deny`'s filter
+/// is in place nothing may allocate (brk or mmap may be denied).
+struct Exec {
+    argv: Vec<CString>,
+    ptrs: Vec<*const libc::c_char>,
+}
+
+impl Exec {
+    fn new(command: &[&str]) -> Exec {
+        let argv: Vec<CString> = command
+            .iter()
+            .map(|w| CString::new(*w).expect("no NUL byte in an argument"))
+            .collect();
+        let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+        ptrs.push(ptr::null());
+        Exec { argv, ptrs }
+    }
+
+    /// The address of the path execv is given.
+    fn path(&self) -> *const libc::c_char {
+        self.argv[0].as_ptr()
+    }
+
+    /// Returns only if exec failed, its errno. A name without a slash is
+    /// searched in PATH (execvp), which passes exec other path pointers:
+    /// `deny` with execve denied needs a path.
+    fn run(&self) -> i32 {
+        match self.argv[0].as_bytes().contains(&b'/') {
+            true => unsafe { libc::execv(self.path(), self.ptrs.as_ptr()) },
+            false => unsafe { libc::execvp(self.path(), self.ptrs.as_ptr()) },
+        };
+        io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    }
+}
+
+/// Says exec failed, with the raw system call (nothing allocated), and
+/// exits 127.
+fn exec_failed(who: &str, errno: i32) -> ! {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut n = errno.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for part in [
+        who.as_bytes(),
+        b": exec failed, errno ",
+        &digits[start..],
+        b"\n",
+    ] {
+        unsafe { libc::write(2, part.as_ptr().cast(), part.len()) };
+    }
+    unsafe { libc::_exit(127) }
+}
+
+/// The seccomp launcher: sets no_new_privs, installs a classic BPF filter
+/// that answers each named system call with `errno` (any other
+/// architecture than x86_64 kills the process; every other call is
+/// allowed), then execs `command`. The filter is inherited by everything
+/// `command` starts, and stays across their execs.
+///
+/// With execve among the denied calls, this launcher's own exec must still
+/// go through: the filter lets execve through when its path is the very
+/// pointer this process passes (seccomp sees the arguments as numbers, and
+/// no other process has that address for its path but by chance).
+fn deny(names: &str, errno: &str, command: &[&str]) {
+    let errno: u32 = match errno {
+        "EPERM" => libc::EPERM as u32,
+        "ENOSYS" => libc::ENOSYS as u32,
+        n => n.parse().expect("ERRNO: EPERM, ENOSYS or a number"),
+    };
+    let numbers: Vec<u32> = names
+        .split(',')
+        .map(|name| {
+            syscall_number(name).unwrap_or_else(|| {
+                eprintln!("rinit-testkit deny: no system call {name:?} in its table");
+                process::exit(64)
+            })
+        })
+        .collect();
+    let exec = Exec::new(command);
+    let mut filter = seccomp_filter(&numbers, errno, exec.path() as u64);
+    let program = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_mut_ptr(),
+    };
+    // SAFETY: prctl with integer arguments, then with a pointer to a live
+    // filter program the kernel copies.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            panic!("PR_SET_NO_NEW_PRIVS: {}", io::Error::last_os_error());
+        }
+        if libc::prctl(
+            libc::PR_SET_SECCOMP,
+            libc::SECCOMP_MODE_FILTER,
+            &program as *const libc::sock_fprog,
+        ) != 0
+        {
+            panic!("PR_SET_SECCOMP: {}", io::Error::last_os_error());
+        }
+    }
+    exec_failed("rinit-testkit deny", exec.run());
+}
+
+/// The filter program for `deny`.
+fn seccomp_filter(numbers: &[u32], errno: u32, exec_path: u64) -> Vec<libc::sock_filter> {
+    // struct seccomp_data: int nr; __u32 arch; __u64 instruction_pointer;
+    // __u64 args[6] (each argument as two 32-bit words, low first here).
+    const NR: u32 = 0;
+    const ARCH: u32 = 4;
+    const ARG0_LOW: u32 = 16;
+    const ARG0_HIGH: u32 = 20;
+    // EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE (linux/audit.h).
+    const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
+    let load = |offset| stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, offset);
+    let jump_eq = |k, jt, jf| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    };
+    let deny = stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ERRNO | errno);
+    let allow = stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW);
+    let mut filter = vec![
+        load(ARCH),
+        jump_eq(AUDIT_ARCH_X86_64, 1, 0),
+        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_KILL_PROCESS),
+        load(NR),
+    ];
+    let execve = libc::SYS_execve as u32;
+    if numbers.contains(&execve) {
+        filter.extend([
+            // Not execve: on to the list (the accumulator still holds nr).
+            jump_eq(execve, 0, 6),
+            load(ARG0_LOW),
+            jump_eq(exec_path as u32, 0, 2),
+            load(ARG0_HIGH),
+            jump_eq((exec_path >> 32) as u32, 1, 0),
+            deny,
+            allow,
+        ]);
+    }
+    for &nr in numbers.iter().filter(|&&nr| nr != execve) {
+        filter.extend([jump_eq(nr, 0, 1), deny]);
+    }
+    filter.push(allow);
+    filter
+}
+
+fn stmt(code: u32, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+/// The x86_64 number of a system call, by name: every call rinit makes
+/// (tests/denied_calls.rs lists them), and those it might come to make.
+fn syscall_number(name: &str) -> Option<u32> {
+    #[cfg(target_arch = "x86_64")]
+    let table: &[(&str, libc::c_long)] = &[
+        ("read", libc::SYS_read),
+        ("write", libc::SYS_write),
+        ("open", libc::SYS_open),
+        ("close", libc::SYS_close),
+        ("stat", libc::SYS_stat),
+        ("fstat", libc::SYS_fstat),
+        ("lstat", libc::SYS_lstat),
+        ("poll", libc::SYS_poll),
+        ("lseek", libc::SYS_lseek),
+        ("mmap", libc::SYS_mmap),
+        ("mprotect", libc::SYS_mprotect),
+        ("munmap", libc::SYS_munmap),
+        ("brk", libc::SYS_brk),
+        ("rt_sigaction", libc::SYS_rt_sigaction),
+        ("rt_sigprocmask", libc::SYS_rt_sigprocmask),
+        ("rt_sigreturn", libc::SYS_rt_sigreturn),
+        ("ioctl", libc::SYS_ioctl),
+        ("pread64", libc::SYS_pread64),
+        ("pwrite64", libc::SYS_pwrite64),
+        ("readv", libc::SYS_readv),
+        ("writev", libc::SYS_writev),
+        ("access", libc::SYS_access),
+        ("pipe", libc::SYS_pipe),
+        ("sched_yield", libc::SYS_sched_yield),
+        ("mremap", libc::SYS_mremap),
+        ("madvise", libc::SYS_madvise),
+        ("dup", libc::SYS_dup),
+        ("dup2", libc::SYS_dup2),
+        ("pause", libc::SYS_pause),
+        ("nanosleep", libc::SYS_nanosleep),
+        ("getpid", libc::SYS_getpid),
+        ("sendto", libc::SYS_sendto),
+        ("sendmsg", libc::SYS_sendmsg),
+        ("clone", libc::SYS_clone),
+        ("fork", libc::SYS_fork),
+        ("vfork", libc::SYS_vfork),
+        ("execve", libc::SYS_execve),
+        ("exit", libc::SYS_exit),
+        ("wait4", libc::SYS_wait4),
+        ("kill", libc::SYS_kill),
+        ("uname", libc::SYS_uname),
+        ("fcntl", libc::SYS_fcntl),
+        ("getdents", libc::SYS_getdents),
+        ("getcwd", libc::SYS_getcwd),
+        ("chdir", libc::SYS_chdir),
+        ("fchdir", libc::SYS_fchdir),
+        ("readlink", libc::SYS_readlink),
+        ("getrlimit", libc::SYS_getrlimit),
+        ("sysinfo", libc::SYS_sysinfo),
+        ("getuid", libc::SYS_getuid),
+        ("getgid", libc::SYS_getgid),
+        ("geteuid", libc::SYS_geteuid),
+        ("getegid", libc::SYS_getegid),
+        ("setpgid", libc::SYS_setpgid),
+        ("getppid", libc::SYS_getppid),
+        ("getpgrp", libc::SYS_getpgrp),
+        ("setsid", libc::SYS_setsid),
+        ("getpgid", libc::SYS_getpgid),
+        ("getsid", libc::SYS_getsid),
+        ("rt_sigpending", libc::SYS_rt_sigpending),
+        ("rt_sigtimedwait", libc::SYS_rt_sigtimedwait),
+        ("rt_sigqueueinfo", libc::SYS_rt_sigqueueinfo),
+        ("rt_sigsuspend", libc::SYS_rt_sigsuspend),
+        ("sigaltstack", libc::SYS_sigaltstack),
+        ("prctl", libc::SYS_prctl),
+        ("arch_prctl", libc::SYS_arch_prctl),
+        ("setrlimit", libc::SYS_setrlimit),
+        ("gettid", libc::SYS_gettid),
+        ("tkill", libc::SYS_tkill),
+        ("futex", libc::SYS_futex),
+        ("sched_getaffinity", libc::SYS_sched_getaffinity),
+        ("getdents64", libc::SYS_getdents64),
+        ("set_tid_address", libc::SYS_set_tid_address),
+        ("clock_gettime", libc::SYS_clock_gettime),
+        ("clock_nanosleep", libc::SYS_clock_nanosleep),
+        ("exit_group", libc::SYS_exit_group),
+        ("epoll_wait", libc::SYS_epoll_wait),
+        ("epoll_ctl", libc::SYS_epoll_ctl),
+        ("tgkill", libc::SYS_tgkill),
+        ("waitid", libc::SYS_waitid),
+        ("openat", libc::SYS_openat),
+        ("newfstatat", libc::SYS_newfstatat),
+        ("readlinkat", libc::SYS_readlinkat),
+        ("pselect6", libc::SYS_pselect6),
+        ("ppoll", libc::SYS_ppoll),
+        ("set_robust_list", libc::SYS_set_robust_list),
+        ("epoll_pwait", libc::SYS_epoll_pwait),
+        ("signalfd", libc::SYS_signalfd),
+        ("timerfd_create", libc::SYS_timerfd_create),
+        ("eventfd", libc::SYS_eventfd),
+        ("timerfd_settime", libc::SYS_timerfd_settime),
+        ("signalfd4", libc::SYS_signalfd4),
+        ("eventfd2", libc::SYS_eventfd2),
+        ("epoll_create1", libc::SYS_epoll_create1),
+        ("dup3", libc::SYS_dup3),
+        ("pipe2", libc::SYS_pipe2),
+        ("preadv", libc::SYS_preadv),
+        ("pwritev", libc::SYS_pwritev),
+        ("rt_tgsigqueueinfo", libc::SYS_rt_tgsigqueueinfo),
+        ("prlimit64", libc::SYS_prlimit64),
+        ("getrandom", libc::SYS_getrandom),
+        ("membarrier", libc::SYS_membarrier),
+        ("execveat", libc::SYS_execveat),
+        ("statx", libc::SYS_statx),
+        ("preadv2", libc::SYS_preadv2),
+        ("pwritev2", libc::SYS_pwritev2),
+        ("rseq", libc::SYS_rseq),
+        ("pidfd_send_signal", libc::SYS_pidfd_send_signal),
+        ("pidfd_open", libc::SYS_pidfd_open),
+        ("clone3", libc::SYS_clone3),
+        ("close_range", libc::SYS_close_range),
+        ("openat2", libc::SYS_openat2),
+        ("pidfd_getfd", libc::SYS_pidfd_getfd),
+        ("faccessat2", libc::SYS_faccessat2),
+        ("epoll_pwait2", libc::SYS_epoll_pwait2),
+    ];
+    #[cfg(not(target_arch = "x86_64"))]
+    let table: &[(&str, libc::c_long)] = &[];
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, nr)| nr as u32)
+}
+
+/// Runs `command` as its child and waits for it, as a PID 1 that is not
+/// rinit would; says how it ended, so that a test can tell an exit with
+/// 143 from a death by SIGTERM (a shell reports both as 143). Exits with
+/// its code, or 128+N when signal N ended it.
+fn parent(command: &[&str]) {
+    let exec = Exec::new(command);
+    // SAFETY: a single-threaded process; the child only execs or exits.
+    let child = unsafe { libc::fork() };
+    if child == 0 {
+        exec_failed("rinit-testkit parent", exec.run());
+    }
+    assert!(child > 0, "fork: {}", io::Error::last_os_error());
+    let mut status = 0;
+    // Orphans that come to this PID 1 are left as zombies: the namespace
+    // ends with it.
+    loop {
+        let got = unsafe { libc::waitpid(child, &mut status, 0) };
+        if got == child {
+            break;
+        }
+        let error = io::Error::last_os_error();
+        assert_eq!(error.kind(), io::ErrorKind::Interrupted, "waitpid: {error}");
+    }
+    let name = command[0].rsplit('/').next().unwrap_or(command[0]);
+    if libc::WIFSIGNALED(status) {
+        let sig = libc::WTERMSIG(status);
+        eprintln!("parent: {name} killed by signal {sig}");
+        process::exit(128 + sig);
+    }
+    let code = libc::WEXITSTATUS(status);
+    eprintln!("parent: {name} exited {code}");
+    process::exit(code);
 }
