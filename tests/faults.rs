@@ -180,7 +180,9 @@ fn without_proc_rinit_warns_once_and_still_relays_reaps_and_drains() {
 
 #[test]
 fn without_dev_tty_and_on_a_read_only_root_rinit_runs_as_ever() {
-    let script = r#"mount -t tmpfs none /dev && [ ! -e /dev/tty ] || exit 98
+    // This namespace's own /proc: another namespace's is worth a warning.
+    let script = r#"mount -t proc proc /proc || exit 95
+        mount -t tmpfs none /dev && [ ! -e /dev/tty ] || exit 98
         mount --bind / / && mount -o remount,bind,ro / || exit 97
         exec "$RINIT" -- sh -c 'touch /rinit-test-write 2>/dev/null && exit 96; exit 7'"#;
     let Some((status, out, err)) = in_namespaces(script) else {
