@@ -13,7 +13,6 @@
 //! gets nothing more but the SIGKILL when the grace is over; every other
 //! one gets, once, what the command got (SIGTERM after `-r`).
 
-use std::fmt;
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
@@ -28,7 +27,7 @@ use crate::reach::{self, Stopped};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
 use crate::settings::Settings;
-use crate::signal::{self, Signal};
+use crate::signal::{self, Either, Signal};
 use crate::signals::{self, Signals};
 use crate::table::{self, Sample};
 
@@ -73,10 +72,15 @@ impl Drain<'_> {
             );
             return exit;
         }
+        let whom = match stopped {
+            Some(_) => "what the stop missed",
+            None => "what is left",
+        };
         info!(
             self.log, event: &Event::named("drain"),
-            "command {exit}; {} and waiting up to {}: {left}",
-            Sending(stop, stopped.is_some()),
+            "command {exit}; sending {} to {whom} and waiting up to {}: {left}",
+            // "nothing" when -r drops SIGTERM.
+            Either(stop.as_slice()),
             Shown(self.settings.grace)
         );
         if let Some(sig) = stop {
@@ -123,18 +127,12 @@ impl Drain<'_> {
             Leftovers::TermGroup => {
                 // dumb-init's SIGTERM to the group (after -r), unless a
                 // relayed stop reached it already.
-                match stop.filter(|_| stopped.is_none()) {
-                    Some(sig) => {
-                        info!(
-                            self.log, event: &Event::named("drain"),
-                            "command {exit}; sending {sig} to its group and exiting (--grace waits for them): {left}"
-                        );
-                        self.relay.send_to_group(sig);
-                    }
-                    None => info!(
+                if let Some(sig) = stop.filter(|_| stopped.is_none()) {
+                    info!(
                         self.log, event: &Event::named("drain"),
-                        "command {exit}; its group had the stop: exiting (--grace waits for them): {left}"
-                    ),
+                        "command {exit}; sending {sig} to its group and exiting (--grace waits for them): {left}"
+                    );
+                    self.relay.send_to_group(sig);
                 }
                 false
             }
@@ -167,18 +165,13 @@ impl Drain<'_> {
     /// reach. Without a /proc to tell them apart, nobody: a second stop is
     /// worse than waiting for the grace to end.
     fn signal_the_unreached(&self, sig: Signal, stopped: &Stopped) {
-        let listed = table::each_other(&mut |p| {
+        // Without a list (the drain's first line says why), nobody: the
+        // SIGKILL after the grace still comes.
+        let _ = table::each_other(&mut |p| {
             if !p.zombie() && !stopped.reached(p) {
                 sig.send(p.pid);
             }
         });
-        if let Err(why) = listed {
-            let why = Sample::unlisted(why);
-            info!(
-                self.log, event: &Event::named("drain"),
-                "whom the stop missed is unknown {why}: SIGKILL alone, after the grace"
-            );
-        }
     }
 
     /// SIGCONT after the SIGTERM, to the stopped processes alone: they could
@@ -239,19 +232,6 @@ impl Drain<'_> {
                 children_left = reap();
             }
         }
-    }
-}
-
-/// What the drain sends first, as its line says it: the stop, to whom.
-struct Sending(Option<Signal>, bool);
-
-impl fmt::Display for Sending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Sending(Some(sig), missed) = *self else {
-            return f.write_str("-r drops SIGTERM: nothing before SIGKILL");
-        };
-        let missed = if missed { " that the stop missed" } else { "" };
-        write!(f, "sending {sig} to what is left{missed}")
     }
 }
 

@@ -212,22 +212,17 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             memory::command_runs();
             child
         }
-        Err(e) => {
-            let (event, errno) = match e {
-                SpawnError::Exec(errno) => ("exec_failed", errno),
-                SpawnError::Setup(_, errno) => ("setup_failed", errno),
-                SpawnError::Clone(errno) => ("fork_failed", errno),
-            };
-            let (verb, call) = match e {
-                SpawnError::Exec(_) => ("run", ""),
-                SpawnError::Setup(call, _) => ("start", call),
-                SpawnError::Clone(_) => ("start", "clone"),
-            };
-            let sep = if call.is_empty() { "" } else { ": " };
-            warning!(log, event: &Event::named(event), "cannot {verb} '{}': {call}{sep}{}", command.display(), io::Error::from(errno));
-            return match e {
-                SpawnError::Clone(_) => CANNOT_RUN,
-                // As tini's child exits with it: -e applies to it like any status.
+        // exec's failure ends rinit with tini's status for it (and -e
+        // applies, as to any status); one before it too; clone's with 126.
+        Err(SpawnError { call, errno }) => {
+            let err = io::Error::from(errno);
+            if call == "exec" {
+                warning!(log, event: &Event::named("exec_failed"), "cannot run '{}': {err}", command.display());
+            } else {
+                warning!(log, event: &Event::named("start_failed"), "cannot start '{}': {call}: {err}", command.display());
+            }
+            return match call {
+                "clone" => CANNOT_RUN,
                 _ => settings.exit_status(personality.exec_status(errno)),
             };
         }

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use nix::errno::Errno;
 use nix::unistd::Pid;
 
 use crate::event::Event;
@@ -83,10 +84,14 @@ fn reap_one() -> Reap {
     loop {
         let mut status = 0;
         // SAFETY: `status` is a live int for the kernel to fill in.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        let mut pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid == -1 && !matches!(Errno::last(), Errno::ECHILD | Errno::EINTR) {
+            // wait4 refused (a seccomp profile without it): waitid.
+            pid = wait_id(&mut status);
+        }
         match pid {
             0 => return Reap::Running,
-            -1 if nix::errno::Errno::last() == nix::errno::Errno::EINTR => continue,
+            -1 if Errno::last() == Errno::EINTR => continue,
             -1 => return Reap::NoChildren,
             pid => match exit_of(status) {
                 Some(exit) => return Reap::Reaped(Pid::from_raw(pid), exit),
@@ -95,6 +100,27 @@ fn reap_one() -> Reap {
             },
         }
     }
+}
+
+/// waitid(2) for any exited child without waiting, as waitpid answers:
+/// its pid and wait status, 0 when none has exited, -1 with errno.
+fn wait_id(status: &mut libc::c_int) -> libc::pid_t {
+    // SAFETY: siginfo_t is plain data: all-zero is a valid value, and a
+    // zero si_pid after the call means no child was ready.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a live siginfo for the kernel to fill in.
+    if unsafe { libc::waitid(libc::P_ALL, 0, &mut info, libc::WEXITED | libc::WNOHANG) } != 0 {
+        return -1;
+    }
+    // SAFETY: filled in for a child (or left zero): pid and status are set.
+    let (pid, code) = unsafe { (info.si_pid(), info.si_status()) };
+    // The wait status waitpid would give: code << 8 for an exit, else the
+    // signal (rinit does not read the core bit).
+    *status = match info.si_code {
+        libc::CLD_EXITED => (code & 0xff) << 8,
+        _ => code,
+    };
+    pid
 }
 
 /// What a reaping pass found.

@@ -1,7 +1,7 @@
 //! Passing a received signal on: apply `-r` rewrites, send it to the
 //! command's process group (or the command alone), and say so.
 
-use std::fmt;
+use std::{fmt, io};
 
 use nix::unistd::Pid;
 
@@ -19,6 +19,9 @@ pub enum Outcome {
     #[default]
     Reached,
     Nobody,
+    /// kill(2) failed for another reason than nobody there (a seccomp
+    /// profile that denies it): its error number.
+    Refused(i32),
     /// `--signal-all`: how many processes, when counted.
     Counted(usize),
 }
@@ -28,6 +31,13 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Reached => Ok(()),
             Outcome::Nobody => write!(f, " (nobody left to receive it)"),
+            Outcome::Refused(errno) => {
+                write!(
+                    f,
+                    " (not sent: kill: {})",
+                    io::Error::from_raw_os_error(*errno)
+                )
+            }
             Outcome::Counted(1) => write!(f, " (1 process)"),
             Outcome::Counted(n) => write!(f, " ({n} processes)"),
         }
@@ -60,6 +70,14 @@ impl Relay<'_> {
         let outcome = to.map(|sig| self.send(sig));
         if self.log.enabled(Level::Info) {
             self.log_relay(r, to, outcome.unwrap_or_default());
+        } else if let Some(refused @ Outcome::Refused(_)) = outcome {
+            // Not relayed: said at any verbosity.
+            warning!(
+                self.log,
+                "{} not relayed to {}{refused}",
+                r.signal,
+                self.target
+            );
         }
         if self.job_control && [signal::TSTP, signal::TTIN, signal::TTOU].contains(&r.signal) {
             info!(self.log, "stopping rinit too, until a SIGCONT");
@@ -123,9 +141,12 @@ impl Relay<'_> {
                 };
             }
         };
-        match sig.send(pid) {
-            true => Outcome::Reached,
-            false => Outcome::Nobody,
+        if sig.send(pid) {
+            return Outcome::Reached;
+        }
+        match io::Error::last_os_error().raw_os_error() {
+            Some(libc::ESRCH) | None => Outcome::Nobody,
+            Some(errno) => Outcome::Refused(errno),
         }
     }
 

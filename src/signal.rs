@@ -59,10 +59,6 @@ const FAULTS: [c_int; 6] = [
     libc::SIGSYS,
 ];
 
-/// The real-time signals below SIGRTMIN, which `kill -l` leaves unnamed:
-/// rinit calls them SIG32 and SIG33.
-const UNNAMED: [c_int; 2] = [32, 33];
-
 pub const INT: Signal = Signal(libc::SIGINT);
 pub const KILL: Signal = Signal(libc::SIGKILL);
 pub const TERM: Signal = Signal(libc::SIGTERM);
@@ -128,8 +124,9 @@ impl Signal {
         if let Some(&(_, n)) = NAMES.iter().find(|(known, _)| *known == name) {
             return Some(Signal(n));
         }
-        if let Some(n) = UNNAMED.iter().find(|n| n.to_string() == name) {
-            return Some(Signal(*n));
+        // SIG32, SIG33: only with the prefix, as a bare number is taken above.
+        if let ("32" | "33", Ok(n)) = (name, name.parse()) {
+            return Some(Signal(n));
         }
         let (base, rest) = if let Some(rest) = name.strip_prefix("RTMIN") {
             (RTMIN, rest)
@@ -156,7 +153,11 @@ impl Signal {
 pub struct Either<'a>(pub &'a [Signal]);
 
 impl fmt::Display for Either<'_> {
+    /// "nothing" for none.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("nothing");
+        }
         for (i, sig) in self.0.iter().enumerate() {
             let or = if i > 0 { " or " } else { "" };
             write!(f, "{or}{sig}")?;

@@ -17,6 +17,7 @@
 //! signalfd is non-blocking, so a signal taken some
 //! other way between `poll` and `read` never leaves rinit asleep in `read`.
 
+use std::cell::Cell;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 use std::{io, mem, ptr};
@@ -24,7 +25,7 @@ use std::{io, mem, ptr};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use crate::signal::Signal;
-use crate::sigset::KernelSet;
+use crate::sigset::{self, KernelSet};
 use crate::thread_start;
 
 /// One signal read from the kernel, with who sent it.
@@ -50,6 +51,8 @@ struct Inherited {
 
 pub struct Signals {
     fd: OwnedFd,
+    /// Set once poll or read on the signalfd was refused.
+    without_fd: Cell<bool>,
     inherited: Inherited,
     own_pid: i32,
 }
@@ -61,6 +64,9 @@ pub struct Signals {
 const BATCH: usize = 16;
 
 pub type Batch = [libc::signalfd_siginfo; BATCH];
+
+// A batch takes every signal rescued at the writer thread's start at once.
+const _: () = assert!(thread_start::ROOM <= BATCH);
 
 impl Signals {
     /// Blocks every relayed signal and opens the signalfd they are read from.
@@ -84,6 +90,7 @@ impl Signals {
         Ok(Signals {
             // SAFETY: signalfd returned a new descriptor nothing else owns.
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            without_fd: Cell::new(false),
             inherited: Inherited { mask, ignored_chld },
             own_pid: std::process::id() as i32,
         })
@@ -116,6 +123,41 @@ impl Signals {
         if rescued > 0 {
             return Ok(rescued);
         }
+        if !self.without_fd.get() {
+            match self.read_fd(timeout, batch) {
+                Err(e) if !matches!(e.raw_os_error(), Some(libc::EBADF | libc::EFAULT)) => {
+                    // poll or read refused (a seccomp profile without
+                    // them): rt_sigtimedwait takes the same signals.
+                    self.without_fd.set(true);
+                }
+                done => return done,
+            }
+        }
+        self.take(timeout, batch)
+    }
+
+    /// The signals as rt_sigtimedwait(2) takes them, one a call: the first
+    /// within `timeout`, then what else is pending.
+    fn take(&self, timeout: Option<Duration>, batch: &mut Batch) -> io::Result<usize> {
+        let timeout = timeout.map(|t| libc::timespec {
+            tv_sec: t.as_secs().min(i32::MAX as u64) as libc::time_t,
+            tv_nsec: t.subsec_nanos() as _,
+        });
+        let mut wait = timeout.as_ref();
+        let mut taken = 0;
+        for slot in batch.iter_mut() {
+            match KernelSet::RELAYED.take(wait)? {
+                Some(signal) => *slot = signal,
+                None => break,
+            }
+            taken += 1;
+            wait = Some(&sigset::NOW);
+        }
+        Ok(taken)
+    }
+
+    /// Reads the signalfd: poll, then read.
+    fn read_fd(&self, timeout: Option<Duration>, batch: &mut Batch) -> io::Result<usize> {
         let timeout = match timeout {
             // Round up: waking a millisecond early would only loop again.
             Some(timeout) => {

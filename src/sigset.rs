@@ -1,6 +1,6 @@
 //! `KernelSet`: a signal set as the kernel takes it, all 64 signals.
 
-use std::{io, ptr};
+use std::{io, mem, ptr};
 
 /// 1 to 64 but SIGKILL (9) and SIGSTOP (19), as `Signal::relayed` lists them.
 #[allow(clippy::indexing_slicing)] // evaluated at compile time
@@ -76,6 +76,55 @@ impl KernelSet {
         }
     }
 }
+
+impl KernelSet {
+    /// rt_sigtimedwait(2): takes one pending signal of the set as signalfd
+    /// would give it, waiting up to `timeout` (None: for ever) for one;
+    /// None when none came (EAGAIN, EINTR).
+    pub fn take(&self, timeout: Option<&libc::timespec>) -> io::Result<Option<Taken>> {
+        // SAFETY: siginfo_t is plain data: all-zero is a valid value.
+        let mut info: libc::siginfo_t = unsafe { mem::zeroed() };
+        let timeout = timeout.map_or(ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: a kernel sigset of the size passed, a live siginfo and a
+        // timespec or null.
+        let signo = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                self.words.as_ptr(),
+                &mut info,
+                timeout,
+                KernelSet::SIZE,
+            )
+        };
+        if signo <= 0 {
+            let err = io::Error::last_os_error();
+            return match err.raw_os_error() {
+                Some(libc::EAGAIN | libc::EINTR) => Ok(None),
+                _ => Err(err),
+            };
+        }
+        // SAFETY: signalfd_siginfo is plain integers: all-zero is a valid value.
+        let mut taken: Taken = unsafe { mem::zeroed() };
+        taken.ssi_signo = signo as u32;
+        taken.ssi_code = info.si_code;
+        // SAFETY: the kernel filled in `info` for a signal; pid and uid are
+        // those of a kill() or sigqueue(), 0 for the kernel's own.
+        unsafe {
+            taken.ssi_pid = info.si_pid() as u32;
+            taken.ssi_uid = info.si_uid();
+        }
+        Ok(Some(taken))
+    }
+}
+
+/// A signal taken by `KernelSet::take`, in the signalfd's record.
+pub type Taken = libc::signalfd_siginfo;
+
+/// No wait at all, for `KernelSet::take`.
+pub const NOW: libc::timespec = libc::timespec {
+    tv_sec: 0,
+    tv_nsec: 0,
+};
 
 #[cfg(test)]
 mod tests {

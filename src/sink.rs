@@ -203,17 +203,14 @@ fn write_within(fd: BorrowedFd<'_>, line: &[u8], how: Option<How>, patience: Dur
 fn on_local_disk(fd: BorrowedFd<'_>) -> bool {
     // Network and user-space file systems, whose writes may wait on a
     // server or a process (statfs(2)'s magic numbers): NFS, SMB2, CIFS,
-    // FUSE, Ceph, 9p, AFS, GFS2, Lustre.
-    const REMOTE: [u32; 9] = [
+    // FUSE, Ceph, 9p.
+    const REMOTE: [u32; 6] = [
         0x6969,
         0xFE53_4D42,
         0xFF53_4D42,
         0x6573_5546,
         0x00C3_6400,
         0x0102_1997,
-        0x5346_414F,
-        0x0116_1970,
-        0x0BD0_0BD0,
     ];
     // The kernel's struct statfs begins with f_type on every architecture
     // rinit ships; the rest is room (the C library's wrapper costs size).

@@ -5,40 +5,47 @@
 
 /// Sorts `items` so that no item is `less` than the one before it; not
 /// stable. `less` is a function pointer, so every call site sorting the
-/// same type shares one copy of the code.
+/// same type shares one copy of this wrapper, and every type the one
+/// heapsort below.
 #[inline(never)]
 pub fn sort<T>(items: &mut [T], less: fn(&T, &T) -> bool) {
-    let len = items.len();
+    heapsort(items.len(), &mut |i, j, swap| {
+        if swap {
+            items.swap(i, j);
+            return false;
+        }
+        matches!((items.get(i), items.get(j)), (Some(a), Some(b)) if less(a, b))
+    });
+}
+
+/// The heapsort over positions 0..len: `at(i, j, false)` says whether
+/// item i is less than item j, `at(i, j, true)` swaps them.
+fn heapsort(len: usize, at: &mut dyn FnMut(usize, usize, bool) -> bool) {
     // A max-heap of the whole slice, then its top moved to the end, one by one.
     for root in (0..len / 2).rev() {
-        sift_down(items, root, len, less);
+        sift_down(at, root, len);
     }
     for end in (1..len).rev() {
-        items.swap(0, end);
-        sift_down(items, 0, end, less);
+        at(0, end, true);
+        sift_down(at, 0, end);
     }
 }
 
-/// Moves `items[root]` down the heap of `items[..end]` until neither child
-/// is greater.
-fn sift_down<T>(items: &mut [T], mut root: usize, end: usize, less: fn(&T, &T) -> bool) {
+/// Moves the item at `root` down the heap of the first `end` items until
+/// neither child is greater.
+fn sift_down(at: &mut dyn FnMut(usize, usize, bool) -> bool, mut root: usize, end: usize) {
     loop {
         let mut child = 2 * root + 1;
         if child >= end {
             return;
         }
-        if child + 1 < end {
-            if let (Some(left), Some(right)) = (items.get(child), items.get(child + 1)) {
-                if less(left, right) {
-                    child += 1;
-                }
-            }
+        if child + 1 < end && at(child, child + 1, false) {
+            child += 1;
         }
-        match (items.get(root), items.get(child)) {
-            (Some(parent), Some(larger)) if less(parent, larger) => {}
-            _ => return,
+        if !at(root, child, false) {
+            return;
         }
-        items.swap(root, child);
+        at(root, child, true);
         root = child;
     }
 }

@@ -61,13 +61,11 @@ struct ListenPid {
 /// Room for "LISTEN_PID=" and any pid, with its NUL.
 const LISTEN_PID_ENTRY: usize = 32;
 
-/// Why the command did not start.
-pub enum SpawnError {
-    /// clone(2) failed: there is no child (pids.max, seccomp).
-    Clone(Errno),
-    /// The child could not set itself up: the call that failed, and why.
-    Setup(&'static str, Errno),
-    Exec(Errno),
+/// Why the command did not start: the call that failed, "clone" (no
+/// child: pids.max, seccomp), "exec", or one the child made before it.
+pub struct SpawnError {
+    pub call: &'static str,
+    pub errno: Errno,
 }
 
 impl Command {
@@ -153,7 +151,10 @@ impl Command {
             )
         };
         if pid < 0 {
-            return Err(SpawnError::Clone(Errno::last()));
+            return Err(SpawnError {
+                call: "clone",
+                errno: Errno::last(),
+            });
         }
         let child = Pid::from_raw(pid);
         // SAFETY: the child is done (CLONE_VFORK); a volatile read because
@@ -170,10 +171,9 @@ impl Command {
         // The child has exited already; collect it so it is not counted as
         // the main child's exit later.
         let _ = nix::sys::wait::waitpid(child, None);
-        let errno = Errno::from_raw(errno);
-        Err(match failed {
-            "exec" => SpawnError::Exec(errno),
-            call => SpawnError::Setup(call, errno),
+        Err(SpawnError {
+            call: failed,
+            errno: Errno::from_raw(errno),
         })
     }
 

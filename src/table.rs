@@ -195,9 +195,7 @@ impl fmt::Display for Sample {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.unlisted {
             Some(Unlisted::OutOfMemory) => return write!(f, "(list omitted: out of memory)"),
-            Some(Unlisted::Foreign) => {
-                return write!(f, "(unknown: /proc is another PID namespace's)")
-            }
+            Some(Unlisted::Foreign) => return write!(f, "(unknown: /proc is another namespace's)"),
             Some(Unlisted::Proc(errno)) => {
                 return write!(
                     f,

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::{mem, ptr};
 
-use crate::sigset::KernelSet;
+use crate::sigset::{self, KernelSet};
 
 /// What glibc and musl keep for themselves, together.
 const RESERVED: [libc::c_int; 3] = [32, 33, 34];
@@ -28,7 +28,7 @@ const RESERVED: [libc::c_int; 3] = [32, 33, 34];
 /// At most this many pending ones are read out; with more pending (a
 /// real-time signal queues), they are left blocked and pending rather than
 /// ignored, and the moment goes unguarded.
-const ROOM: usize = 16;
+pub const ROOM: usize = 16;
 
 struct Rescued {
     infos: [libc::signalfd_siginfo; ROOM],
@@ -110,8 +110,8 @@ pub fn take_rescued(batch: &mut [libc::signalfd_siginfo]) -> usize {
     for (slot, info) in batch.iter_mut().zip(rescued.infos.iter()).take(n) {
         *slot = *info;
     }
-    rescued.infos.copy_within(n.., 0);
-    rescued.len -= n;
+    // All of them: a batch holds ROOM (signals checks it at compile time).
+    rescued.len = 0;
     n
 }
 
@@ -119,43 +119,19 @@ pub fn take_rescued(batch: &mut [libc::signalfd_siginfo]) -> usize {
 /// true when none is left pending.
 fn rescue() -> bool {
     let set = KernelSet::of(&RESERVED);
-    let zero = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
     let mut rescued = RESCUED.lock().unwrap_or_else(|e| e.into_inner());
     loop {
-        // SAFETY: siginfo_t is plain data: all-zero is a valid value.
-        let mut info: libc::siginfo_t = unsafe { mem::zeroed() };
-        // SAFETY: a kernel sigset of the size passed, a live siginfo and
-        // a zero timeout: the call only takes what is pending.
-        let signo = unsafe {
-            libc::syscall(
-                libc::SYS_rt_sigtimedwait,
-                set.words.as_ptr(),
-                &mut info,
-                &zero,
-                KernelSet::SIZE,
-            )
+        let taken = match set.take(Some(&sigset::NOW)) {
+            Ok(Some(taken)) => taken,
+            // None left; or unknown (seccomp): not guarded then.
+            Ok(None) => return true,
+            Err(_) => return false,
         };
-        if signo <= 0 {
-            // EAGAIN: none left. Any other error (seccomp): unknown.
-            return std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN);
-        }
         let len = rescued.len;
         let Some(slot) = rescued.infos.get_mut(len) else {
             return false;
         };
-        // SAFETY: signalfd_siginfo is plain integers: all-zero is a valid value.
-        *slot = unsafe { mem::zeroed() };
-        slot.ssi_signo = signo as u32;
-        slot.ssi_code = info.si_code;
-        // SAFETY: the kernel filled in `info` for a signal; pid and uid are
-        // those of a kill() or sigqueue(), 0 for the kernel's own.
-        unsafe {
-            slot.ssi_pid = info.si_pid() as u32;
-            slot.ssi_uid = info.si_uid();
-        }
+        *slot = taken;
         rescued.len += 1;
         if rescued.len == ROOM {
             return false;

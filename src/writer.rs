@@ -25,6 +25,7 @@
 //! without waiting (`Queued::NoThread`), and tries the thread again at the
 //! next line.
 
+use std::cell::UnsafeCell;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use std::{io, ptr};
@@ -36,6 +37,16 @@ const SIZE: usize = 16 * 1024;
 
 /// The writer's stack: a line buffer and a few calls.
 const STACK: usize = 64 * 1024;
+
+/// The writer's stack, in .bss: resident only as far as it is used, and
+/// the one thread there ever is (a start that failed left it unused).
+#[repr(align(16))]
+struct Stack(UnsafeCell<[u8; STACK]>);
+
+// SAFETY: only the writer thread touches it, through the C library.
+unsafe impl Sync for Stack {}
+
+static THREAD_STACK: Stack = Stack(UnsafeCell::new([0; STACK]));
 
 /// A line is at most this long (the caller cuts its lines at PIPE_BUF).
 const LINE_MAX: usize = libc::PIPE_BUF;
@@ -159,7 +170,9 @@ fn start() -> io::Result<()> {
         if libc::pthread_attr_init(&mut attr) != 0 {
             return Err(io::Error::from_raw_os_error(libc::ENOMEM));
         }
-        libc::pthread_attr_setstacksize(&mut attr, STACK);
+        // rinit's own stack: the C library then maps none (musl maps its
+        // guard page with mprotect, and takes a seccomp ENOSYS for success).
+        libc::pthread_attr_setstack(&mut attr, THREAD_STACK.0.get().cast(), STACK);
         libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
         let mut thread: libc::pthread_t = std::mem::zeroed();
         thread_start::before();

@@ -407,7 +407,7 @@ fn out_of_memory(mode: Mode, stage: Stage, extra_kb: u64, no_memory: bool) {
     }
     kill(rinit, libc::SIGINT);
     if let Stage::Draining = stage {
-        expect("SIGTERM to what is left");
+        expect("and waiting up to");
         cut();
         expect("grace of 2s is over");
     }

@@ -884,6 +884,7 @@ fn syscall_number(name: &str) -> Option<u32> {
         ("chdir", libc::SYS_chdir),
         ("fchdir", libc::SYS_fchdir),
         ("readlink", libc::SYS_readlink),
+        ("fstatfs", libc::SYS_fstatfs),
         ("getrlimit", libc::SYS_getrlimit),
         ("sysinfo", libc::SYS_sysinfo),
         ("getuid", libc::SYS_getuid),
