@@ -22,20 +22,10 @@ const RELAYED_WITHIN: Duration = Duration::from_secs(1);
 /// subreaper), as `uid` when given, with stdout a pipe the test reads and
 /// stderr what the test hands it.
 fn rinit_as_user(mode: Mode, uid: Option<u32>, args: &[&str], stderr: Stdio) -> Command {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    if mode == Mode::Subreaper {
-        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-    }
-    if let Some(uid) = uid {
-        let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
-        cmd.args(["setpriv", &reuid, &regid, "--clear-groups", "--"]);
-    }
-    cmd.arg(common::rinit_bin()).args(args);
+    let mut cmd = common::command_as_user(mode, uid, args);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr);
-    common::clean_slate(&mut cmd);
     cmd
 }
 
