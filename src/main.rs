@@ -8,14 +8,15 @@
 //! a grace period, SIGKILL); exit with the command's status.
 
 // PID 1 must never panic: no unwrap, expect, panic or unchecked index
-// outside tests.
+// outside tests; and every unsafe block says why it is sound.
 #![cfg_attr(
     not(test),
     deny(
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,
-        clippy::indexing_slicing
+        clippy::indexing_slicing,
+        clippy::undocumented_unsafe_blocks
     )
 )]
 // rinit's own C `main`: Rust's start-up code would set SIGPIPE to ignored,

@@ -202,8 +202,10 @@ impl Signals {
 
 fn received(info: &libc::signalfd_siginfo, own_pid: i32) -> Option<Received> {
     let signal = Signal::from_number(info.ssi_signo as i32)?;
-    // The kernel raises SIGPIPE "from" rinit itself when a log line meets a
-    // pipe with no reader: that one is rinit's business, not the child's.
+    // What the kernel raises "from" rinit itself is rinit's business, not
+    // the child's: SIGPIPE when a log line meets a pipe with no reader,
+    // SIGHUP and SIGCONT when rinit gives up its terminal (TIOCNOTTY, in
+    // dumb-init's setsid mode, sent to the group it leads).
     if info.ssi_pid as i32 == own_pid && info.ssi_code == libc::SI_USER {
         return None;
     }
