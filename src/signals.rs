@@ -204,8 +204,9 @@ fn received(info: &libc::signalfd_siginfo, own_pid: i32) -> Option<Received> {
     let signal = Signal::from_number(info.ssi_signo as i32)?;
     // What the kernel raises "from" rinit itself is rinit's business, not
     // the child's: SIGPIPE when a log line meets a pipe with no reader,
-    // SIGHUP and SIGCONT when rinit gives up its terminal (TIOCNOTTY, in
-    // dumb-init's setsid mode, sent to the group it leads).
+    // SIGHUP and SIGCONT when rinit, a session leader, gives up its
+    // terminal (TIOCNOTTY in dumb-init's setsid mode: to the terminal's
+    // foreground group, rinit's own).
     if info.ssi_pid as i32 == own_pid && info.ssi_code == libc::SI_USER {
         return None;
     }
