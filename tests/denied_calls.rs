@@ -658,24 +658,7 @@ struct PidsCgroup(PathBuf);
 
 impl PidsCgroup {
     fn new(tag: &str) -> Option<PidsCgroup> {
-        let own = fs::read_to_string("/proc/self/cgroup").ok()?;
-        let name = format!("rinit-test-{tag}-{}", std::process::id());
-        let v1 = own.lines().find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-            controllers
-                .split(',')
-                .any(|c| c == "pids")
-                .then(|| path.to_owned())
-        });
-        let parent = match v1 {
-            Some(path) => PathBuf::from(format!("/sys/fs/cgroup/pids{path}")),
-            None => {
-                let path = own.lines().find_map(|l| l.strip_prefix("0::"))?;
-                PathBuf::from(format!("/sys/fs/cgroup{path}"))
-            }
-        };
-        let dir = parent.join(name);
+        let (dir, _) = common::own_cgroup_child("pids", tag)?;
         fs::create_dir(&dir).ok()?;
         let cgroup = PidsCgroup(dir);
         // v2: only where the parent enables the pids controller.

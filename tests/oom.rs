@@ -18,28 +18,10 @@ struct Cgroup(PathBuf);
 
 impl Cgroup {
     fn new(tag: &str) -> Option<Cgroup> {
-        let own = fs::read_to_string("/proc/self/cgroup").ok()?;
-        let name = format!("rinit-test-{tag}-{}", std::process::id());
-        let v1 = own.lines().find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-            controllers
-                .split(',')
-                .any(|c| c == "memory")
-                .then(|| path.to_owned())
-        });
-        let (dir, limits): (PathBuf, &[&str]) = match v1 {
-            Some(path) => (
-                PathBuf::from(format!("/sys/fs/cgroup/memory{path}")).join(&name),
-                &["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"],
-            ),
-            None => {
-                let path = own.lines().find_map(|l| l.strip_prefix("0::"))?;
-                (
-                    PathBuf::from(format!("/sys/fs/cgroup{path}")).join(&name),
-                    &["memory.max", "memory.swap.max"],
-                )
-            }
+        let (dir, v1) = common::own_cgroup_child("memory", tag)?;
+        let limits = match v1 {
+            true => ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"],
+            false => ["memory.max", "memory.swap.max"],
         };
         fs::create_dir(&dir).ok()?;
         let cgroup = Cgroup(dir);

@@ -690,3 +690,27 @@ impl Rinit {
         }
     }
 }
+
+/// A new cgroup directory for `controller` below this test process's own
+/// (cgroup v1's hierarchy of that controller, else v2's unified one),
+/// named for `tag`; with whether it is v1. Not yet created.
+pub fn own_cgroup_child(controller: &str, tag: &str) -> Option<(std::path::PathBuf, bool)> {
+    let own = fs::read_to_string("/proc/self/cgroup").ok()?;
+    let name = format!("rinit-test-{tag}-{}", std::process::id());
+    let v1 = own.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == controller)
+            .then(|| path.to_owned())
+    });
+    let parent = match &v1 {
+        Some(path) => format!("/sys/fs/cgroup/{controller}{path}"),
+        None => format!(
+            "/sys/fs/cgroup{}",
+            own.lines().find_map(|l| l.strip_prefix("0::"))?
+        ),
+    };
+    Some((std::path::PathBuf::from(parent).join(name), v1.is_some()))
+}
