@@ -11,7 +11,9 @@
 //!
 //! A process gets a stop once: one that a relayed stop reached (`Stopped`)
 //! gets nothing more but the SIGKILL when the grace is over; every other
-//! one gets, once, what the command got (SIGTERM after `-r`).
+//! one gets, once, what the command got (SIGTERM after `-r`), from rinit
+//! or, when its parent handles that signal, from its parent (a daemon's
+//! master stops its own workers: `reach::stop_masters`).
 
 use std::time::{Duration, Instant};
 
@@ -84,10 +86,7 @@ impl Drain<'_> {
             Shown(self.settings.grace)
         );
         if let Some(sig) = stop {
-            match stopped {
-                None => self.signal_everyone(sig),
-                Some(stopped) => self.signal_the_unreached(sig, &stopped),
-            }
+            self.stop_the_unreached(sig, stopped);
             self.wake_the_stopped();
         }
         if self.all_gone_by(Instant::now().checked_add(self.settings.grace)) {
@@ -161,17 +160,15 @@ impl Drain<'_> {
         }
     }
 
-    /// `sig` to each process rinit answers for that `stopped` did not
-    /// reach. Without a /proc to tell them apart, nobody: a second stop is
-    /// worse than waiting for the grace to end.
-    fn signal_the_unreached(&self, sig: Signal, stopped: &Stopped) {
-        // Without a list (the drain's first line says why), nobody: the
-        // SIGKILL after the grace still comes.
-        let _ = table::each_other(&mut |p| {
-            if !p.zombie() && !stopped.reached(p) {
-                sig.send(p.pid);
-            }
-        });
+    /// The stop `sig` to each process rinit answers for that `stopped` did
+    /// not reach and whose parent will not pass it on. Without a /proc to
+    /// tell them apart: everyone when no stop came, else nobody (a second
+    /// stop is worse than waiting for the grace to end).
+    fn stop_the_unreached(&self, sig: Signal, stopped: Option<Stopped>) {
+        let sent = reach::stop_masters(sig, &|p| stopped.is_some_and(|s| s.reached(p)));
+        if sent.is_err() && stopped.is_none() {
+            self.signal_everyone(sig);
+        }
     }
 
     /// SIGCONT after the SIGTERM, to the stopped processes alone: they could

@@ -70,7 +70,7 @@ use options::Request;
 use personality::Personality;
 use reach::Target;
 use relay::Relay;
-use settings::Settings;
+use settings::{Settings, SignalAll};
 use signals::Signals;
 use spawn::{Command, Session, SpawnError};
 use supervise::Supervisor;
@@ -239,14 +239,20 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
     warn_without_proc(log);
     // The command leads its own process group: its pid is the group's id.
     let group = (!settings.shared_group).then_some(child);
+    let target = match group {
+        _ if settings.signal_all == SignalAll::Every => Target::All,
+        Some(group) if !settings.single_child => Target::Group(group),
+        _ => Target::Child(child),
+    };
     let relay = Relay {
         log,
         rewrites: &settings.rewrites,
-        target: match group {
-            _ if settings.signal_all => Target::All,
-            Some(group) if !settings.single_child => Target::Group(group),
-            _ => Target::Child(child),
+        target,
+        stop_target: match (settings.signal_all, group) {
+            (SignalAll::Stops, Some(group)) => Target::Masters(group),
+            _ => target,
         },
+        stops: &settings.stop_signals,
         group,
         job_control: settings.job_control,
     };

@@ -21,8 +21,8 @@ pub struct Flags {
     pub verbose: u32,
     /// `-c` (Some(true)) or `-g` (Some(false)), the last one given.
     pub single_child: Option<bool>,
-    /// `-a`: relay to every process rinit looks after.
-    pub signal_all: bool,
+    /// `-a` (an empty value) or `--signal-all=VALUE`.
+    pub signal_all: Option<OsString>,
     pub rewrites: Vec<OsString>,
     pub grace: Option<OsString>,
     pub kill_after: Option<OsString>,
@@ -137,7 +137,7 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::Verbose => flags.verbose += 1,
                 Opt::SingleChild => flags.single_child = Some(true),
                 Opt::Group => flags.single_child = Some(false),
-                Opt::SignalAll => flags.signal_all = true,
+                Opt::SignalAll => flags.signal_all = Some(value()),
                 // rinit always registers as subreaper when it is not PID 1.
                 Opt::Subreaper => {}
                 Opt::WarnReaped => flags.warn_reaped = true,
@@ -233,6 +233,8 @@ fn long_option<'a>(long: &'a [u8], words: &mut Words<'a>) -> Result<Found<'a>, U
         .find(|(_, n, _, _)| n.is_some_and(|n| n.as_bytes() == name))
         .ok_or_else(|| UsageError(format!("unknown option '--{shown}'")))?;
     match (takes_value, inline) {
+        // `--signal-all=every`: a value only inline, as `-a` takes none.
+        (false, Some(value)) if matches!(opt, Opt::SignalAll) => Ok((opt, Some(value))),
         (false, Some(_)) => Err(UsageError(format!("option '--{shown}' takes no value"))),
         (false, None) => Ok((opt, None)),
         (true, Some(value)) => Ok((opt, Some(value))),
@@ -287,9 +289,11 @@ Options (they end at '--' or at the first word that is not one):
   -c, --single-child       relay signals to COMMAND alone, not its group
   -g                       relay signals to COMMAND's whole group (the default
                            but as tini, docker-init, catatonit, podman-init)
-  -a, --signal-all         relay signals to every process rinit looks after:
-                           as PID 1 all of the namespace, else every
-                           descendant, daemons that left COMMAND's group too
+  -a, --signal-all         a stop also reaches, once, each process that left
+                           COMMAND's group and whose parent does not pass the
+                           stop on (a daemon's master, not its workers); any
+                           other signal goes to the group alone.
+                           --signal-all=every: every signal to every process
   -r, --rewrite FROM:TO    relay signal FROM as TO (TO = 0 drops it);
                            names (TERM, SIGTERM, RTMIN+3: RTMIN is 34) or
                            numbers 1-64; repeatable
@@ -299,8 +303,10 @@ Options (they end at '--' or at the first word that is not one):
                            stop signal, if it still runs (default off)
       --stop-delay TIME    hold the first stop signal TIME before relaying it,
                            so load balancers stop sending traffic first
-      --stop-signals LIST  the signals that stop the container, as rinit
-                           receives them, before -r (default TERM,INT)
+      --stop-signals LIST  the signals that, as rinit receives them, count as
+                           a stop (default TERM,INT): relayed as any other
+                           (after -r), they start --kill-after and go where
+                           -a says; they choose nothing that rinit sends
   -p SIGNAL                have the kernel send rinit SIGNAL when its parent
                            dies; rinit relays it like any other
   -e CODE                  exit 0 when COMMAND exits with CODE; repeatable
@@ -323,7 +329,7 @@ Options (they end at '--' or at the first word that is not one):
 Environment (options win over it):
   RINIT_VERBOSITY=N        0 warnings only, 1 as -v, 2 as -vv
   RINIT_SINGLE_CHILD=1     as -c
-  RINIT_SIGNAL_ALL=1       as -a
+  RINIT_SIGNAL_ALL=1|every as -a | --signal-all=every
   RINIT_REWRITE=FROM:TO,...  as -r
   RINIT_GRACE, RINIT_KILL_AFTER, RINIT_STOP_DELAY=TIME   as the options
   RINIT_STOP_SIGNALS=LIST  as --stop-signals
@@ -379,7 +385,12 @@ mod tests {
         assert_eq!(flags("-cg true").single_child, Some(false));
         assert_eq!(flags("-g -c true").single_child, Some(true));
         assert!(flags("-sw true").warn_reaped);
-        assert!(flags("-va true").signal_all && flags("--signal-all true").signal_all);
+        assert_eq!(flags("-va true").signal_all, Some("".into()));
+        assert_eq!(flags("--signal-all true").signal_all, Some("".into()));
+        assert_eq!(
+            flags("--signal-all=every x").signal_all,
+            Some("every".into())
+        );
     }
 
     #[test]

@@ -8,12 +8,12 @@
 //! stack: a scan of /proc allocates nothing, so it works, and is honest,
 //! when memory has run out.
 
-use std::ffi::OsString;
+use std::ffi::{CStr, CString, OsString};
 use std::fmt::{self, Write as _};
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::os::fd::AsRawFd;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -107,9 +107,17 @@ pub struct Process {
     pub state: u8,
     /// When it started, in clock ticks since boot.
     pub start: u64,
+    /// The signals 1-64 it has a handler for, a bit each (0 if unknown).
+    pub caught: u64,
 }
 
 impl Process {
+    /// Whether it has a handler for `sig`: a master that handles a stop
+    /// passes it on to its workers (nginx, php-fpm, a shell's trap).
+    pub fn catches(&self, sig: Signal) -> bool {
+        self.caught & 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0) != 0
+    }
+
     /// Stopped by a signal or a tracer (`T`, `t`): it acts on nothing but
     /// SIGKILL until a SIGCONT.
     pub fn stopped(&self) -> bool {
@@ -126,7 +134,7 @@ impl Process {
 /// cannot be listed or its files cannot be opened (no /proc, too few
 /// descriptors): an empty scan then says nothing about who is there.
 pub fn scan(each: &mut dyn FnMut(Process)) -> io::Result<()> {
-    let dir = File::open("/proc")?;
+    let dir = open(c"/proc", 0)?;
     dirents::numbered(dir.as_raw_fd(), &mut |pid| {
         if let Some(stat) = stat(pid)? {
             each(Process {
@@ -136,6 +144,7 @@ pub fn scan(each: &mut dyn FnMut(Process)) -> io::Result<()> {
                 name: stat.comm,
                 state: stat.state,
                 start: stat.start,
+                caught: stat.caught,
             });
         }
         Ok(())
@@ -151,15 +160,18 @@ pub struct Stat {
     pub pgid: i32,
     /// Field 22, starttime: clock ticks since boot (0 if unreadable).
     pub start: u64,
+    /// Field 34, sigcatch: the signals it handles (only 1-32 on a 32-bit
+    /// kernel, which shows one word).
+    pub caught: u64,
 }
 
 /// /proc/PID/stat, read into the stack: None when the process is gone or
 /// hidden, an error when rinit could not open it for want of descriptors
 /// or memory (the list would then be wrong, not short).
 fn stat(pid: i32) -> io::Result<Option<Stat>> {
-    // The fields rinit needs end within the first 22: a pid, a name of at
+    // The fields rinit needs end within the first 34: a pid, a name of at
     // most 15 bytes in parentheses, then numbers of at most 20 digits.
-    let mut buf = [0u8; 512];
+    let mut buf = [0u8; 768];
     match read_into(Path32::of(pid, "stat").path(), &mut buf) {
         Ok(read) => Ok(buf.get(..read).and_then(parse_stat)),
         Err(e)
@@ -186,25 +198,53 @@ pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
         .split(|b| b.is_ascii_whitespace())
         .filter(|w| !w.is_empty());
     let state = *rest.next()?.first()?;
-    let number = |w: &[u8]| std::str::from_utf8(w).ok()?.parse().ok();
+    fn number<T: std::str::FromStr>(w: &[u8]) -> Option<T> {
+        std::str::from_utf8(w).ok()?.parse().ok()
+    }
     let ppid = number(rest.next()?)?;
     let pgid = number(rest.next()?)?;
-    // Fields 6 to 21 lie between the group and the start time.
-    let start = rest
-        .nth(16)
-        .and_then(|w| std::str::from_utf8(w).ok()?.parse().ok());
+    // Fields 6 to 21 lie between the group and the start time, 23 to 33
+    // between it and sigcatch.
+    let start = rest.nth(16).and_then(number);
+    let caught = rest.nth(11).and_then(number);
     Some(Stat {
         comm,
         state,
         ppid,
         pgid,
         start: start.unwrap_or(0),
+        caught: caught.unwrap_or(0),
     })
 }
 
+/// Opens `path` for reading (and `flags`), close-on-exec, with one
+/// open(2): std's `File::open` brings `OpenOptions`' error texts with it,
+/// and their formatting.
+pub fn open(path: &CStr, flags: i32) -> io::Result<File> {
+    let flags = flags | libc::O_CLOEXEC;
+    // SAFETY: `path` is NUL-terminated; open reads nothing else.
+    let fd = unsafe { libc::open(path.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor open just returned, owned by nobody else.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// A whole file (for `--inspect`, which may allocate).
+pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open(&c_path(path)?, 0)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn c_path(path: &str) -> io::Result<CString> {
+    CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
 /// Reads the start of a file into `buf`, without allocating.
-fn read_into(path: &Path, buf: &mut [u8]) -> io::Result<usize> {
-    let mut file = File::open(path)?;
+fn read_into(path: &CStr, buf: &mut [u8]) -> io::Result<usize> {
+    let mut file = open(path, 0)?;
     let mut filled = 0;
     while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
         match file.read(rest) {
@@ -217,8 +257,7 @@ fn read_into(path: &Path, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// "/proc/PID/FILE" built on the stack (std opens a short path without
-/// allocating too).
+/// "/proc/PID/FILE" built on the stack, NUL-terminated.
 struct Path32 {
     bytes: [u8; 32],
     len: usize,
@@ -230,15 +269,14 @@ impl Path32 {
             bytes: [0; 32],
             len: 0,
         };
-        // Fits: 6 + 10 digits + 1 + the longest file name rinit reads.
-        let _ = write!(path, "/proc/{pid}/{file}");
+        // Fits: 6 + 10 digits + 1 + the longest file name rinit reads + NUL.
+        let _ = write!(path, "/proc/{pid}/{file}\0");
         path
     }
 
-    fn path(&self) -> &Path {
-        Path::new(std::ffi::OsStr::from_bytes(
-            self.bytes.get(..self.len).unwrap_or_default(),
-        ))
+    fn path(&self) -> &CStr {
+        let bytes = self.bytes.get(..self.len).unwrap_or_default();
+        CStr::from_bytes_with_nul(bytes).unwrap_or_default()
     }
 }
 
@@ -258,8 +296,8 @@ impl fmt::Write for Path32 {
 /// and, meanwhile, a file in it (two descriptors: a low RLIMIT_NOFILE, or
 /// an unmounted /proc, leaves an empty list that would mean "nobody").
 pub fn can_look() -> io::Result<()> {
-    let _dir = File::open("/proc")?;
-    File::open("/proc/self/stat").map(drop)
+    let _dir = open(c"/proc", 0)?;
+    open(c"/proc/self/stat", 0).map(drop)
 }
 
 /// The process group of `pid`.
@@ -276,15 +314,16 @@ pub fn reads_signal(pid: i32, sig: Signal) -> std::io::Result<Option<&'static st
     let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
     let fdinfo = format!("/proc/{pid}/fdinfo");
     let mut by_signalfd = false;
-    dirents::numbered(File::open(&fdinfo)?.as_raw_fd(), &mut |fd| {
-        let info = fs::read(format!("{fdinfo}/{fd}")).unwrap_or_default();
+    let dir = open(&c_path(&fdinfo)?, 0)?;
+    dirents::numbered(dir.as_raw_fd(), &mut |fd| {
+        let info = read_file(&format!("{fdinfo}/{fd}")).unwrap_or_default();
         by_signalfd |= signalfd_mask(&info).is_some_and(|m| m & bit != 0);
         Ok(())
     })?;
     if by_signalfd {
         return Ok(Some("reads it from a signalfd"));
     }
-    let wchan = fs::read(format!("/proc/{pid}/wchan")).unwrap_or_default();
+    let wchan = read_file(&format!("/proc/{pid}/wchan")).unwrap_or_default();
     Ok(wchan
         .windows(b"sigtimedwait".len())
         .any(|w| w == b"sigtimedwait")
@@ -311,7 +350,7 @@ pub struct Status {
 }
 
 pub fn status(pid: i32) -> std::io::Result<Status> {
-    Ok(parse_status(&fs::read(format!("/proc/{pid}/status"))?))
+    Ok(parse_status(&read_file(&format!("/proc/{pid}/status"))?))
 }
 
 /// Parses the lines of /proc/PID/status rinit needs; the `Name:` line, the
@@ -339,7 +378,7 @@ pub fn parse_status(status: &[u8]) -> Status {
 
 /// The NUL-separated words of a /proc file (cmdline, environ).
 pub fn words(path: &str) -> Vec<OsString> {
-    split_words(&fs::read(path).unwrap_or_default())
+    split_words(&read_file(path).unwrap_or_default())
 }
 
 pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
@@ -357,4 +396,27 @@ pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
 pub fn same_file(a: &str, b: &str) -> std::io::Result<bool> {
     let (a, b) = (fs::metadata(a)?, fs::metadata(b)?);
     Ok(a.dev() == b.dev() && a.ino() == b.ino())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal;
+
+    #[test]
+    fn stat_gives_the_group_the_start_and_the_handled_signals() {
+        // A shell with traps on HUP (1), TERM (15) and CHLD (17), named
+        // with a space and a parenthesis.
+        let line = b"42 (a) b) S 7 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 818066 \
+            3133440 394 18446744073709551615 1 1 1 0 0 0 0 0 81921 0 0 17 0 0 0 0 0 0\n";
+        let stat = parse_stat(line).unwrap();
+        assert_eq!((stat.ppid, stat.pgid, stat.start), (7, 42, 818066));
+        assert_eq!(&stat.comm.bytes(), b"a) b");
+        assert_eq!(stat.caught, 81921);
+        let p = Process {
+            caught: stat.caught,
+            ..Process::default()
+        };
+        assert!(p.catches(signal::TERM) && !p.catches(signal::INT));
+    }
 }

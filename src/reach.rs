@@ -1,7 +1,8 @@
 //! Who the relayed signals reach. A daemon that calls `setsid()` or
 //! `setpgid()` leaves the command's process group, and a signal relayed to
-//! the group no longer reaches it. `--signal-all` reaches every process
-//! rinit looks after; without it rinit says who is out of reach.
+//! the group no longer reaches it. `-a` sends a stop to each daemon's
+//! master too, `--signal-all=every` every signal to every process rinit
+//! looks after; without them rinit says who is out of reach.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -19,14 +20,17 @@ use crate::table::{self, Sample, Table, Unlisted};
 pub enum Target {
     Group(Pid),
     Child(Pid),
-    /// `--signal-all`: every process rinit looks after.
+    /// `-a`, for a stop: the group, and once each process outside it that
+    /// its parent will not pass the stop on to (see `stop_masters`).
+    Masters(Pid),
+    /// `--signal-all=every`: every process rinit looks after.
     All,
 }
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::Group(pgid) => write!(f, "group {pgid}"),
+            Target::Group(pgid) | Target::Masters(pgid) => write!(f, "group {pgid}"),
             Target::Child(pid) => write!(f, "child {pid}"),
             Target::All => write!(f, "every process"),
         }
@@ -59,12 +63,7 @@ impl Stopped {
     /// forked in that tick just after counts as reached: it gets no
     /// second stop, only the SIGKILL after `--grace`.
     pub fn reached(&self, p: &Process) -> bool {
-        let in_target = match self.target {
-            Target::Group(group) => p.pgid == group.as_raw(),
-            Target::Child(child) => p.pid == child.as_raw(),
-            Target::All => true,
-        };
-        in_target && p.start <= self.at
+        reached(self.target, p) && p.start <= self.at
     }
 }
 
@@ -131,16 +130,53 @@ pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
     Ok(Some(below.len()))
 }
 
+/// Whether a signal relayed to `target` reaches `p`: with `-a` everyone a
+/// stop reaches, itself or through its master.
+fn reached(target: Target, p: &Process) -> bool {
+    match target {
+        Target::Group(group) => p.pgid == group.as_raw(),
+        Target::Child(child) => p.pid == child.as_raw(),
+        Target::Masters(_) | Target::All => true,
+    }
+}
+
+/// Sends a stop `sig` once to each process rinit answers for that
+/// `reached` says has not had it, unless its parent passes it on: a live
+/// process rinit sends it to now, that handles `sig`. A daemon's master
+/// stops its workers (nginx, php-fpm, a shell's trap): sent beside it, a
+/// worker would get a second stop, or stop before the master is done with
+/// it. (A parent the stop reached before may have ignored its children.)
+/// Returns the processes sent it; an error, and nobody signalled, when
+/// they cannot be listed.
+pub fn stop_masters(sig: Signal, reached: &dyn Fn(&Process) -> bool) -> Result<Sample, Unlisted> {
+    let me = std::process::id() as i32;
+    let table = Table::read()?;
+    // As PID 1 the whole namespace: below pid 0 are rinit and what was
+    // entered from outside (`docker exec`).
+    let listed = table.below(if me == 1 { 0 } else { me })?;
+    let mut passers: Vec<i32> = Vec::new();
+    passers
+        .try_reserve_exact(listed.len())
+        .map_err(|_| Unlisted::OutOfMemory)?;
+    let unreached = |p: &Process| p.pid != me && !p.zombie() && !reached(p);
+    let passes = |p: &&Process| unreached(p) && p.catches(sig);
+    passers.extend(listed.iter().filter(passes).map(|p| p.pid));
+    sort(&mut passers, |a, b| a < b);
+    let mut sent = Sample::empty();
+    for p in &listed {
+        if unreached(p) && passers.binary_search(&p.ppid).is_err() {
+            sig.send(p.pid);
+            sent.add(p);
+        }
+    }
+    Ok(sent)
+}
+
 /// rinit's descendants that signals relayed to `target` do not reach
 /// (zombies aside: nothing reaches them), each given to `each`.
 fn each_outside(target: Target, mut each: impl FnMut(&Process)) -> Result<(), Unlisted> {
-    let reached = |p: &Process| match target {
-        Target::Group(group) => p.pgid == group.as_raw(),
-        Target::Child(child) => p.pid == child.as_raw(),
-        Target::All => true,
-    };
     for p in table::descendants()?.iter() {
-        if !p.zombie() && !reached(p) {
+        if !p.zombie() && !reached(target, p) {
             each(p);
         }
     }
@@ -192,7 +228,7 @@ impl Leavers {
         }
         info!(
             log,
-            "left the command's process group, so relayed signals no longer reach them (--signal-all does): {new}"
+            "left the command's process group, so relayed signals no longer reach them (-a sends them a stop, --signal-all=every every signal): {new}"
         );
     }
 }

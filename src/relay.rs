@@ -12,9 +12,12 @@ use crate::reach::{self, Target};
 use crate::settings::Rewrites;
 use crate::signal::{self, Signal};
 use crate::signals::Received;
+use crate::table::Sample;
 
 /// What sending a signal did, for the log.
-#[derive(Clone, Copy, Default)]
+// On the stack, once per signal: a Box would allocate after the command runs.
+#[allow(clippy::large_enum_variant)]
+#[derive(Default)]
 pub enum Outcome {
     #[default]
     Reached,
@@ -22,8 +25,10 @@ pub enum Outcome {
     /// kill(2) failed for another reason than nobody there (a seccomp
     /// profile that denies it): its error number.
     Refused(i32),
-    /// `--signal-all`: how many processes, when counted.
+    /// `--signal-all=every`: how many processes, when counted.
     Counted(usize),
+    /// `-a`'s stop: the group, and these processes outside it.
+    Beside(Sample),
 }
 
 impl fmt::Display for Outcome {
@@ -40,6 +45,10 @@ impl fmt::Display for Outcome {
             }
             Outcome::Counted(1) => write!(f, " (1 process)"),
             Outcome::Counted(n) => write!(f, " ({n} processes)"),
+            Outcome::Beside(sent) if sent.is_empty() => Ok(()),
+            Outcome::Beside(sent) => {
+                write!(f, ", and once each to {} outside it: {sent}", sent.len())
+            }
         }
     }
 }
@@ -47,7 +56,11 @@ impl fmt::Display for Outcome {
 pub struct Relay<'a> {
     pub log: &'a Log,
     pub rewrites: &'a Rewrites,
+    /// Where a signal goes; a stop (`stops`, as received) to `stop_target`,
+    /// which `-a` widens.
     pub target: Target,
+    pub stop_target: Target,
+    pub stops: &'a [Signal],
     /// The command's own process group; None when it shares rinit's.
     pub group: Option<Pid>,
     /// dumb-init: after relaying SIGTSTP, SIGTTIN or SIGTTOU, rinit stops
@@ -67,17 +80,13 @@ impl Relay<'_> {
             return None;
         }
         let to = self.rewrites.apply(r.signal);
-        let outcome = to.map(|sig| self.send(sig));
+        let target = self.target_of(r.signal);
+        let outcome = to.map(|sig| self.send_to(target, sig));
         if self.log.enabled(Level::Info) {
-            self.log_relay(r, to, outcome.unwrap_or_default());
-        } else if let Some(refused @ Outcome::Refused(_)) = outcome {
+            self.log_relay(r, to, target, outcome.unwrap_or_default());
+        } else if let Some(refused @ Outcome::Refused(_)) = &outcome {
             // Not relayed: said at any verbosity.
-            warning!(
-                self.log,
-                "{} not relayed to {}{refused}",
-                r.signal,
-                self.target
-            );
+            warning!(self.log, "{} not relayed to {target}{refused}", r.signal);
         }
         if self.job_control && [signal::TSTP, signal::TTIN, signal::TTOU].contains(&r.signal) {
             info!(self.log, "stopping rinit too, until a SIGCONT");
@@ -88,8 +97,16 @@ impl Relay<'_> {
         to
     }
 
+    /// Where `received` goes: a stop to the stop's target.
+    pub fn target_of(&self, received: Signal) -> Target {
+        match self.stops.contains(&received) {
+            true => self.stop_target,
+            false => self.target,
+        }
+    }
+
     /// The line for a relayed (or dropped) signal, its sender named.
-    fn log_relay(&self, r: Received, to: Option<Signal>, outcome: Outcome) {
+    fn log_relay(&self, r: Received, to: Option<Signal>, target: Target, outcome: Outcome) {
         let command = match r.from_kernel {
             true => None,
             false => procfs::command_name(r.sender_pid),
@@ -102,7 +119,7 @@ impl Relay<'_> {
                 r.sender_uid,
                 command.as_ref().map(|c| c as &dyn fmt::Display),
             )),
-            target: to.is_some().then_some(&self.target as &dyn fmt::Display),
+            target: to.is_some().then_some(&target as &dyn fmt::Display),
             ..Event::named("signal")
         };
         match to {
@@ -112,23 +129,29 @@ impl Relay<'_> {
             Some(sig) if sig == r.signal => info!(
                 self.log,
                 event: &event,
-                "{} from {sender}: forwarded to {}{outcome}",
-                r.signal,
-                self.target
+                "{} from {sender}: forwarded to {target}{outcome}",
+                r.signal
             ),
             Some(sig) => info!(
                 self.log,
                 event: &event,
-                "{} from {sender}: rewritten to {sig}, forwarded to {}{outcome}",
-                r.signal,
-                self.target
+                "{} from {sender}: rewritten to {sig}, forwarded to {target}{outcome}",
+                r.signal
             ),
         }
     }
 
-    /// Sends `sig` to the target.
-    pub fn send(&self, sig: Signal) -> Outcome {
-        let pid = match self.target {
+    /// Sends `sig` to `target`.
+    fn send_to(&self, target: Target, sig: Signal) -> Outcome {
+        let pid = match target {
+            Target::Masters(pgid) => {
+                let group = self.send_to(Target::Group(pgid), sig);
+                if let Outcome::Refused(_) = group {
+                    return group;
+                }
+                let beside = reach::stop_masters(sig, &|p| p.pgid == pgid.as_raw());
+                return Outcome::Beside(beside.unwrap_or_else(Sample::unlisted));
+            }
             // kill(-pgid) reaches every member, even after the leader died.
             Target::Group(pgid) => -pgid.as_raw(),
             Target::Child(pid) => pid.as_raw(),
@@ -151,7 +174,7 @@ impl Relay<'_> {
     }
 
     /// Sends `sig` to the command's whole group (or, sharing rinit's group,
-    /// the command alone; with `--signal-all`, everyone).
+    /// the command alone; with `--signal-all=every`, everyone).
     pub fn send_to_group(&self, sig: Signal) {
         match (self.group, self.target) {
             (_, Target::All) => {
@@ -162,7 +185,7 @@ impl Relay<'_> {
             (Some(group), _) => {
                 sig.send(-group.as_raw());
             }
-            (None, Target::Child(pid) | Target::Group(pid)) => {
+            (None, Target::Child(pid) | Target::Group(pid) | Target::Masters(pid)) => {
                 sig.send(pid.as_raw());
             }
         }
@@ -218,6 +241,8 @@ mod tests {
             log: &log,
             rewrites: &rewrites,
             target: Target::Child(nobody),
+            stop_target: Target::Child(nobody),
+            stops: &[],
             group: None,
             job_control: false,
         };

@@ -20,8 +20,8 @@ pub struct Settings {
     pub verbosity: Level,
     /// Relay signals to the command alone, not to its process group.
     pub single_child: bool,
-    /// Relay signals to every process rinit looks after (`-a`).
-    pub signal_all: bool,
+    /// Whom relayed signals reach beyond the command's group (`-a`).
+    pub signal_all: SignalAll,
     /// Start the command in a session of its own that takes the terminal
     /// (dumb-init's default); rinit then also stops itself after relaying
     /// a job-control signal, so Ctrl-Z and `fg` work.
@@ -58,6 +58,17 @@ pub struct Settings {
     /// `--expand`: the command's words are expanded (see `expanded`).
     pub expand: bool,
     pub command: Vec<OsString>,
+}
+
+/// `-a`: whom a relayed signal reaches beyond the command's group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalAll {
+    Off,
+    /// `-a`: a stop reaches each daemon's master too, once; other
+    /// signals go to the group (a reload stays the command's).
+    Stops,
+    /// `--signal-all=every`: every signal to every process.
+    Every,
 }
 
 const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -102,14 +113,32 @@ impl Settings {
         } else {
             None
         };
-        let signal_all = flags.signal_all || env_is("RINIT_SIGNAL_ALL", "1");
-        if signal_all && (flags.single_child == Some(true) || from_env == Some(true)) {
+        // The option's value is checked; the variable, as RINIT_SINGLE_CHILD,
+        // counts only in the spellings it has.
+        let signal_all = match flags.signal_all.as_deref().map(OsStr::as_bytes) {
+            Some(b"") => SignalAll::Stops,
+            Some(b"every") => SignalAll::Every,
+            Some(other) => {
+                return Err(UsageError(format!(
+                    "--signal-all: '{}' is not 'every'",
+                    quoted(other)
+                )))
+            }
+            None => match env("RINIT_SIGNAL_ALL").as_deref().map(OsStr::as_bytes) {
+                Some(b"1") => SignalAll::Stops,
+                Some(b"every") => SignalAll::Every,
+                _ => SignalAll::Off,
+            },
+        };
+        if signal_all != SignalAll::Off
+            && (flags.single_child == Some(true) || from_env == Some(true))
+        {
             return Err(UsageError(
                 "-a (every process) and -c (the command alone) exclude each other".into(),
             ));
         }
         // -a reaches the group too, whatever the name's default.
-        let single_child = !signal_all
+        let single_child = signal_all == SignalAll::Off
             && flags
                 .single_child
                 .or(from_env)
@@ -543,9 +572,18 @@ mod tests {
     fn signal_all_from_the_option_or_environment_and_never_with_c() {
         let tini = Personality::Tini { docker: false };
         let s = resolve_as(tini, "-a x", &[]).unwrap();
-        assert!(s.signal_all && !s.single_child);
-        assert!(resolve("x", &[("RINIT_SIGNAL_ALL", "1")]).signal_all);
-        assert!(!resolve("x", &[("RINIT_SIGNAL_ALL", "0")]).signal_all);
+        assert!(s.signal_all == SignalAll::Stops && !s.single_child);
+        let all = |line, env| resolve(line, env).signal_all;
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "1")]), SignalAll::Stops);
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "every")]), SignalAll::Every);
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "0")]), SignalAll::Off);
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "yes")]), SignalAll::Off);
+        assert_eq!(all("--signal-all=every x", &[]), SignalAll::Every);
+        assert_eq!(
+            all("--signal-all x", &[("RINIT_SIGNAL_ALL", "every")]),
+            SignalAll::Stops
+        );
+        assert!(error("--signal-all=all x", &[]).contains("'all' is not 'every'"));
         assert!(error("-a -c x", &[]).contains("exclude each other"));
         assert!(error("-c --signal-all x", &[]).contains("exclude each other"));
         assert!(error("-a x", &[("RINIT_SINGLE_CHILD", "1")]).contains("exclude"));

@@ -13,15 +13,14 @@
 //! `signals`), so it never kills rinit.
 
 use std::cell::Cell;
-use std::fs::OpenOptions;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::stat::SFlag;
 
+use crate::procfs;
 use crate::writer::{self, Queued};
 
 pub enum Sink {
@@ -88,10 +87,8 @@ impl Sink {
         // Opening /proc/self/fd/2 gives a new open file description of the
         // same pipe or terminal, so O_NONBLOCK there leaves the command's
         // alone. O_NOCTTY: opening a terminal must never make it rinit's.
-        let reopened = OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
-            .open("/proc/self/fd/2");
+        let flags = libc::O_WRONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+        let reopened = procfs::open(c"/proc/self/fd/2", flags);
         if let Ok(file) = reopened {
             return Sink::NonBlocking(file.into());
         }

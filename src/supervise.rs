@@ -171,7 +171,7 @@ impl<'a> Supervisor<'a> {
             since: now,
             kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
             report_at: now.checked_add(FIRST_REPORT),
-            reached: Stopped::now(sent, self.relay.target),
+            reached: Stopped::now(sent, self.relay.target_of(r.signal)),
         });
     }
 
@@ -252,7 +252,8 @@ impl<'a> Supervisor<'a> {
         }
         if stopping.report_at.is_some_and(|at| now >= at) {
             stopping.report_at = now.checked_add(REPORT_EVERY);
-            let outside = OutOfReach(stopping.sent, reach::outside(self.relay.target));
+            let target = self.relay.target_of(stopping.signal);
+            let outside = OutOfReach(stopping.sent, reach::outside(target));
             warning!(
                 self.log, event: &Event::named("still_running"),
                 "command still running {waited}s after {}; still running: {}{outside}",
@@ -283,7 +284,7 @@ impl fmt::Display for OutOfReach {
         }
         write!(
             f,
-            "; out of the relay's reach, never sent the {} (--signal-all reaches them): {}",
+            "; out of the relay's reach, never sent the {} (-a reaches them): {}",
             self.0, self.1
         )
     }

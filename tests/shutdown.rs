@@ -283,7 +283,7 @@ fn a_stop_that_hangs_is_reported_with_what_still_runs() {
         assert!(line.contains("(sh)") && line.contains("(sleep)"), "{line}");
         let (_, outside) = line.split_once("; out of the relay's reach").expect(&line);
         assert!(
-            outside.contains("never sent the SIGTERM (--signal-all reaches them): ")
+            outside.contains("never sent the SIGTERM (-a reaches them): ")
                 && outside.matches("(sleep)").count() == 1,
             "{line}"
         );

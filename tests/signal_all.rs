@@ -1,6 +1,8 @@
-//! `--signal-all`: daemons that left the command's process group get every
-//! relayed signal at the same moment as the command; without it, rinit says
-//! who is out of reach.
+//! `-a`: daemons that left the command's process group get a stop at the
+//! same moment as the command, once, through their masters; other signals
+//! stay the command's (a reload reaches nothing else). `--signal-all=every`
+//! relays every signal to every process. Without them, rinit says who is
+//! out of reach.
 
 mod common;
 
@@ -98,10 +100,10 @@ fn without_signal_all_a_daemon_gets_sigterm_only_at_the_drain() {
 }
 
 #[test]
-fn rewrites_apply_to_every_process_and_v_counts_them() {
+fn with_signal_all_every_rewrites_apply_to_every_process_and_v_counts_them() {
     for mode in MODES {
         let log = scratch(&format!("rw-{mode:?}"));
-        let args = ["-a", "-v", "-r", "USR2:HUP"];
+        let args = ["--signal-all=every", "-v", "-r", "USR2:HUP"];
         let mut rinit = start(mode, &args, STARTS[0], &log);
         rinit.signal(libc::SIGUSR2);
         let line = rinit.expect_err("rewritten to SIGHUP");
@@ -118,6 +120,91 @@ fn rewrites_apply_to_every_process_and_v_counts_them() {
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
         let _ = fs::remove_file(&log);
     }
+}
+
+#[test]
+fn with_a_a_signal_that_is_no_stop_reaches_the_command_s_group_alone() {
+    for mode in MODES {
+        let log = scratch(&format!("hup-{mode:?}"));
+        let mut rinit = start(mode, &["-a", "-v"], STARTS[1], &log);
+        rinit.signal(libc::SIGHUP);
+        let line = rinit.expect_err("SIGHUP from");
+        assert!(
+            line.contains("forwarded to group ") && !line.contains("outside it"),
+            "{line}"
+        );
+        rinit.signal(libc::SIGTERM);
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let lines = fs::read_to_string(&log).unwrap_or_default();
+        let _ = fs::remove_file(&log);
+        assert!(!lines.contains("daemon-hup"), "{mode:?}: {lines}");
+        assert!(lines.contains("daemon-flushed"), "{mode:?}: {lines}");
+    }
+}
+
+/// A daemon's master (a shell that passes SIGTERM on to its worker, waits
+/// 0.5 s for it and exits) and its worker (a shell that logs each SIGTERM
+/// and runs on), both out of the command's group: started by "$1".
+fn master(log: &str) -> String {
+    format!(
+        "sh -c 'trap \"echo worker-term >> {log}\" TERM; while :; do sleep 0.02; done' & w=$!; \
+         trap \"echo master-term >> {log}; kill -TERM $w; sleep 0.5; kill -KILL $w; exit 0\" TERM; \
+         echo daemon-ready >> {log}; while :; do sleep 0.02; done"
+    )
+}
+
+#[test]
+fn with_a_a_stop_reaches_a_daemon_s_master_once_and_its_worker_only_through_it() {
+    for mode in MODES {
+        let log = scratch(&format!("master-{mode:?}"));
+        let command = command(&log, STARTS[1]);
+        let master = master(&log);
+        let args = ["-a", "-v", "--", "sh", "-c", &command, "sh", &master];
+        let mut rinit = Rinit::start(mode, &args);
+        rinit.expect_out("ready");
+        rinit.signal(libc::SIGTERM);
+        let line = rinit.expect_err("SIGTERM from");
+        assert!(line.contains(", and once each to 1 outside it: "), "{line}");
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let lines = fs::read_to_string(&log).unwrap_or_default();
+        let _ = fs::remove_file(&log);
+        // The master's stop came with the command's, not at the drain.
+        let master_term = lines.find("master-term");
+        assert!(
+            master_term.is_some() && master_term < lines.find("command-exit"),
+            "{mode:?}: {lines}"
+        );
+        assert_eq!(lines.matches("worker-term").count(), 1, "{mode:?}: {lines}");
+    }
+}
+
+#[test]
+fn at_the_drain_a_daemon_s_worker_gets_the_stop_only_through_its_master() {
+    for mode in MODES {
+        let log = scratch(&format!("drain-{mode:?}"));
+        let command = command(&log, STARTS[1]);
+        let master = master(&log);
+        let args = ["--", "sh", "-c", &command, "sh", &master];
+        let mut rinit = Rinit::start(mode, &args);
+        rinit.expect_out("ready");
+        rinit.signal(libc::SIGTERM);
+        assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        let lines = fs::read_to_string(&log).unwrap_or_default();
+        let _ = fs::remove_file(&log);
+        let master_term = lines.find("master-term");
+        assert!(
+            master_term.is_some() && master_term > lines.find("command-exit"),
+            "{mode:?}: {lines}"
+        );
+        assert_eq!(lines.matches("worker-term").count(), 1, "{mode:?}: {lines}");
+    }
+}
+
+#[test]
+fn signal_all_takes_every_as_its_only_value() {
+    let (status, _, err) = common::run_plain(&["--signal-all=all", "--", "true"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("'all' is not 'every'"), "{err}");
 }
 
 #[test]

@@ -266,7 +266,9 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, 
     }
     let child = all.iter().find(|p| p.ppid == pid);
     let single = settings.as_ref().is_some_and(|s| s.single_child);
-    let signal_all = settings.as_ref().is_some_and(|s| s.signal_all);
+    let signal_all = settings
+        .as_ref()
+        .is_some_and(|s| s.signal_all != crate::settings::SignalAll::Off);
     let live_below = || {
         processes::tree(pid, all)
             .into_iter()
