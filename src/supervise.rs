@@ -195,8 +195,9 @@ impl<'a> Supervisor<'a> {
     /// at the default verbosity: it is the first question after an exit
     /// 137, and for a SIGKILL the memory cgroup answers it (`oom`).
     fn explain(&self, exit: Exit, killer: Option<Killer>) {
-        let Exit::Signal(sig) = exit else {
-            return;
+        let sig = match exit {
+            Exit::Signal(sig) => sig,
+            Exit::Code(code) => return self.explain_code(code),
         };
         if self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0 {
             return;
@@ -216,6 +217,22 @@ impl<'a> Supervisor<'a> {
                 self.log, event: &event,
                 "command {exit}, which rinit did not send (the kernel's, as a fault, or another process's)"
             ),
+        }
+    }
+
+    /// npm, a shell and other wrappers exit 128+N when signal N ended
+    /// their child, however cleanly it stopped: at -v, says so once that
+    /// N is what rinit sent, and how to make it 0.
+    fn explain_code(&self, code: i32) {
+        let sent = code
+            .checked_sub(128)
+            .and_then(Signal::from_number)
+            .filter(|sig| self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0);
+        if let (Some(sig), false) = (sent, self.settings.zero_codes.contains(&code)) {
+            info!(
+                self.log,
+                "exit code {code} is 128 + {sig}, which rinit relayed: a wrapper (npm, a shell) says so of its child even when the app stopped cleanly; -e {code} makes rinit exit 0"
+            );
         }
     }
 

@@ -39,6 +39,26 @@ fn a_death_by_signal_n_is_128_plus_n() {
 }
 
 #[test]
+fn v_says_why_a_wrapper_exits_128_plus_the_stop_and_that_e_makes_it_0() {
+    // npm's way: its child stopped cleanly, it reports 128 + the signal.
+    let wrapper = "trap 'exit 143' TERM; echo ready; while :; do sleep 0.02; done";
+    for mode in common::MODES {
+        for (args, status) in [(&["-v"][..], 143), (&["-v", "-e", "143"][..], 0)] {
+            let mut words = args.to_vec();
+            words.extend(["--", "sh", "-c", wrapper]);
+            let mut rinit = Rinit::start(mode, &words);
+            rinit.expect_out("ready");
+            rinit.signal(libc::SIGTERM);
+            assert_eq!(rinit.exit_code(), status, "{mode:?} {args:?}");
+            let said = rinit
+                .report()
+                .contains("is 128 + SIGTERM, which rinit relayed");
+            assert_eq!(said, status == 143, "{mode:?} {args:?}: {}", rinit.report());
+        }
+    }
+}
+
+#[test]
 fn a_missing_command_is_127_with_a_message_naming_it() {
     for cmd in ["/no/such/program", "no-such-program-anywhere"] {
         let (status, out, err) = run_plain(&["--", cmd]);
