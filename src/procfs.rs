@@ -233,9 +233,16 @@ pub fn open(path: &CStr, flags: i32) -> io::Result<File> {
 
 /// A whole file (for `--inspect`, which may allocate).
 pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    open(&c_path(path)?, 0)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    let mut file = open(&c_path(path)?, 0)?;
+    let (mut bytes, mut chunk) = (Vec::new(), [0u8; 4096]);
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => bytes.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn c_path(path: &str) -> io::Result<CString> {
