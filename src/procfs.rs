@@ -14,7 +14,6 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::dirents;
@@ -350,11 +349,4 @@ pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
     body.split(|&b| b == 0)
         .map(|w| OsString::from_vec(w.to_vec()))
         .collect()
-}
-
-/// Whether two paths name one file; an error when either cannot be read
-/// (`/proc/PID/exe` of another user's process).
-pub fn same_file(a: &str, b: &str) -> std::io::Result<bool> {
-    let (a, b) = (fs::metadata(a)?, fs::metadata(b)?);
-    Ok(a.dev() == b.dev() && a.ino() == b.ino())
 }

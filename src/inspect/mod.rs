@@ -3,8 +3,10 @@
 //! Everything comes from /proc: the signal masks in /proc/PID/status (the
 //! `SigCgt` decoding the original debugging did by hand), NSpid for "PID 1 of
 //! its namespace", the process tree for zombies. When the process is rinit
-//! itself, its own command line and environment say where it relays.
+//! (any copy or version: it carries rinit's note, see `marker`), its own
+//! command line and environment say where it relays.
 
+mod marker;
 mod show;
 
 use std::ffi::OsString;
@@ -98,7 +100,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
     let pid1 = status.pid1;
     let mut unreadable = Vec::new();
     let exe = format!("/proc/{pid}/exe");
-    let rinit = procfs::same_file(&exe, "/proc/self/exe")
+    let rinit = marker::carried_by(&exe)
         .map_err(|e| unreadable.push(format!("{exe} ({e})")))
         .ok();
     let all = processes::processes();
