@@ -3,8 +3,8 @@
 //! Everything comes from /proc: the signal masks in /proc/PID/status (the
 //! `SigCgt` decoding the original debugging did by hand), NSpid for "PID 1 of
 //! its namespace", the process tree for zombies. When the process is rinit
-//! (any copy or version: it carries rinit's note, see `marker`), its own
-//! command line and environment say where it relays.
+//! (it carries rinit's note, see `marker`) or one of the inits rinit stands
+//! in for, its own command line and environment say where it relays.
 
 mod marker;
 mod show;
@@ -74,9 +74,12 @@ pub struct Report {
     verdict: Vec<String>,
     below: Vec<(usize, Entry)>,
     zombies: usize,
-    /// For rinit: the processes below it that its relayed signals miss.
+    /// For rinit or a peer: the processes below it that its relayed signals miss.
     out_of_reach: Vec<Entry>,
 }
+
+const GRACEFUL: &str = "An app's graceful stop may be another signal: nginx and php-fpm stop \
+    fast on SIGTERM, gracefully on SIGQUIT (Dockerfile `STOPSIGNAL SIGQUIT`, or rinit's `-r TERM:QUIT`).";
 
 /// Gathers the report for `pid`; an error says why /proc would not tell.
 pub fn inspect(pid: i32) -> Result<Report, String> {
@@ -103,6 +106,16 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
     let rinit = marker::carried_by(&exe)
         .map_err(|e| unreadable.push(format!("{exe} ({e})")))
         .ok();
+    // Who relays: rinit (by its note) or a peer, each known by argv[0]'s
+    // file name as rinit itself picks its personality. That is the file
+    // the engine ran (/sbin/docker-init, /run/podman-init) and it outlives
+    // the file (/proc/PID/exe names a deleted one "... (deleted)").
+    let personality = Personality::from_argv0(argv.first().map(OsString::as_os_str));
+    let init = match rinit {
+        Some(true) => Some(true),
+        Some(false) if personality != Personality::Rinit => Some(false),
+        _ => None,
+    };
     let all = processes::processes();
     let below = processes::tree(pid, &all);
     let zombies = below.iter().filter(|(_, p)| p.state == 'Z').count();
@@ -111,21 +124,8 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
 
     let mut verdict = Vec::new();
     let mut out_of_reach = Vec::new();
-    let sigterm = if rinit == Some(true) {
-        let (relays, outside, pausing) = relaying(pid, &argv, &all);
-        verdict.push(relays);
-        if !outside.is_empty() {
-            let named: Vec<String> = outside
-                .iter()
-                .map(|p| format!("{} ({})", p.pid, p.command))
-                .collect();
-            verdict.push(format!(
-                "These {} processes are out of the relay's reach and will not get the signals rinit \
-                 relays: {}; `--signal-all` reaches them.",
-                outside.len(),
-                named.join(", ")
-            ));
-        }
+    let sigterm = if let Some(is_rinit) = init {
+        let (outside, pausing) = relaying(pid, &argv, &all, personality, is_rinit, &mut verdict);
         out_of_reach = outside;
         match pausing {
             true => "handled",
@@ -186,6 +186,11 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
             }
         }
     };
+    // Advice to run the app under an init or in exec form, or daemons out of
+    // reach: the stop they will get may not be the one they stop well on.
+    if (sigterm == "dropped" && term != Handling::Ignored) || !out_of_reach.is_empty() {
+        verdict.push(GRACEFUL.into());
+    }
     if rinit != Some(true) && pid1 && chld == Handling::Default && zombies > 0 {
         verdict.push(format!(
             "{zombies} zombie process{} below it: as PID 1 it inherits every orphan, but it does not \
@@ -230,9 +235,26 @@ fn cannot_tell(unreadable: &[String], owner: Option<u32>) -> String {
     )
 }
 
-/// For rinit: where it relays, from its own command line and environment,
-/// which processes below it that misses, and whether it is pausing (`-P`).
-fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, bool) {
+/// For rinit or a peer (`rinit` false): where it relays, from its own
+/// command line and environment read by its rules, which processes below
+/// it that misses, and whether it is pausing (`-P`). rinit under a peer's
+/// name follows that peer's rules, so one reading serves both.
+fn relaying(
+    pid: i32,
+    argv: &[OsString],
+    all: &[Entry],
+    personality: Personality,
+    rinit: bool,
+    verdict: &mut Vec<String>,
+) -> (Vec<Entry>, bool) {
+    // A peer reads only its own variables (rinit's RINIT_* mean nothing to
+    // tini); no name has a NUL in it.
+    let reads = match personality {
+        _ if rinit => "",
+        Personality::Tini { .. } => "TINI_",
+        Personality::DumbInit => "DUMB_INIT_",
+        _ => "\0",
+    };
     let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
@@ -244,8 +266,8 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, 
                 OsString::from_vec(value.get(1..)?.to_vec()),
             ))
         })
+        .filter(|(key, _)| key.as_bytes().starts_with(reads.as_bytes()))
         .collect();
-    let personality = Personality::from_argv0(argv.first().map(OsString::as_os_str));
     let settings = match options::parse(argv.get(1..).unwrap_or_default()) {
         Ok(Request::Run(flags)) => Settings::resolve(flags, personality, |k| {
             env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
@@ -253,21 +275,25 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, 
         .ok(),
         _ => None,
     };
-    let as_name = match personality {
-        Personality::Rinit => String::new(),
-        other => format!(" (as {})", other.name()),
+    let who = match (rinit, personality) {
+        (true, Personality::Rinit) => "rinit".to_owned(),
+        (true, other) => format!("rinit (as {})", other.name()),
+        (false, peer) => peer.name().to_owned(),
     };
     if let Some(s) = settings.as_ref().filter(|s| s.pause) {
         let stops: Vec<String> = s.stop_signals.iter().map(ToString::to_string).collect();
-        let pausing = format!(
-            "This is rinit{as_name} pausing (-P), a pod's infra process: it runs no command, holds \
+        verdict.push(format!(
+            "This is {who} pausing (-P), a pod's infra process: it runs no command, holds \
              the namespace, reaps every zombie, and exits 0 on {}.",
             stops.join(" or ")
-        );
-        return (pausing, Vec::new(), true);
+        ));
+        return (Vec::new(), true);
     }
     let child = all.iter().find(|p| p.ppid == pid);
-    let single = settings.as_ref().is_some_and(|s| s.single_child);
+    let single = settings
+        .as_ref()
+        .map_or(!personality.signals_group(), |s| s.single_child);
+    // The one reading of -a.
     let signal_all = settings.as_ref().is_some_and(|s| s.signal_all);
     let live_below = || {
         processes::tree(pid, all)
@@ -276,27 +302,53 @@ fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, 
             .filter(|p| p.state != 'Z')
     };
     let (target, outside) = match child {
-        _ if signal_all => (
-            "to every process it looks after (--signal-all)".to_owned(),
-            Vec::new(),
-        ),
         Some(c) if single => (
             format!("to its command alone (process {})", c.pid),
             live_below().filter(|p| p.pid != c.pid).collect(),
         ),
         Some(c) => {
             let group = procfs::pgid(c.pid).unwrap_or(c.pid);
+            let with_a = match signal_all {
+                true => {
+                    "; with -a a stop also reaches each daemon's master \
+                         (`--signal-all=every`: every signal, every process)"
+                }
+                false => "",
+            };
             (
-                format!("to its command's process group ({group})"),
+                format!("to its command's process group ({group}){with_a}"),
                 live_below()
-                    .filter(|p| procfs::pgid(p.pid) != Some(group))
+                    .filter(|p| !signal_all && procfs::pgid(p.pid) != Some(group))
                     .collect(),
             )
         }
         None => ("to its command, which has exited".into(), Vec::new()),
     };
-    let relays = format!(
-        "This is rinit{as_name}: it relays SIGTERM and every other signal {target}, and reaps every zombie."
-    );
-    (relays, outside, false)
+    verdict.push(format!(
+        "This is {who}: it relays SIGTERM and every other signal {target}, and reaps every zombie."
+    ));
+    if !outside.is_empty() {
+        let named: Vec<String> = outside
+            .iter()
+            .map(|p| format!("{} ({})", p.pid, p.command))
+            .collect();
+        // dumb-init's SIGTERM at its exit goes to its command's group alone.
+        let instead = match rinit {
+            true => {
+                "`--signal-all` reaches them with a stop (each daemon's master); else \
+                     rinit's exit drain does, once its command exits"
+            }
+            false => {
+                "it exits with its command and, as PID 1, the kernel then SIGKILLs \
+                      them; rinit's exit drain stops them first"
+            }
+        };
+        verdict.push(format!(
+            "These {} processes are out of the relay's reach and will not get the signals {who} \
+             relays: {}; {instead}.",
+            outside.len(),
+            named.join(", ")
+        ));
+    }
+    (outside, false)
 }
