@@ -247,14 +247,6 @@ fn relaying(
     rinit: bool,
     verdict: &mut Vec<String>,
 ) -> (Vec<Entry>, bool) {
-    // A peer reads only its own variables (rinit's RINIT_* mean nothing to
-    // tini); no name has a NUL in it.
-    let reads = match personality {
-        _ if rinit => "",
-        Personality::Tini { .. } => "TINI_",
-        Personality::DumbInit => "DUMB_INIT_",
-        _ => "\0",
-    };
     let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
@@ -266,11 +258,16 @@ fn relaying(
                 OsString::from_vec(value.get(1..)?.to_vec()),
             ))
         })
-        .filter(|(key, _)| key.as_bytes().starts_with(reads.as_bytes()))
         .collect();
     let settings = match options::parse(argv.get(1..).unwrap_or_default()) {
+        // A peer reads none of rinit's variables (RINIT_*). (DUMB_INIT_SETSID=0
+        // beside TINI_KILL_PROCESS_GROUP still reads as -c for tini: rare, and
+        // a finer filter costs bytes.)
         Ok(Request::Run(flags)) => Settings::resolve(flags, personality, |k| {
-            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+            let ours = rinit || !k.starts_with("RINIT_");
+            env.iter()
+                .find(|(n, _)| ours && n == k)
+                .map(|(_, v)| v.clone())
         })
         .ok(),
         _ => None,
