@@ -10,11 +10,10 @@
 
 use std::ffi::{CStr, CString, OsString};
 use std::fmt::{self, Write as _};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::dirents;
@@ -245,7 +244,7 @@ pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
     }
 }
 
-fn c_path(path: &str) -> io::Result<CString> {
+pub fn c_path(path: &str) -> io::Result<CString> {
     CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
 }
 
@@ -396,13 +395,6 @@ pub fn split_words(bytes: &[u8]) -> Vec<OsString> {
     body.split(|&b| b == 0)
         .map(|w| OsString::from_vec(w.to_vec()))
         .collect()
-}
-
-/// Whether two paths name one file; an error when either cannot be read
-/// (`/proc/PID/exe` of another user's process).
-pub fn same_file(a: &str, b: &str) -> std::io::Result<bool> {
-    let (a, b) = (fs::metadata(a)?, fs::metadata(b)?);
-    Ok(a.dev() == b.dev() && a.ino() == b.ino())
 }
 
 #[cfg(test)]

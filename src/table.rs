@@ -108,12 +108,15 @@ pub fn each_other(each: &mut dyn FnMut(&Process)) -> Result<(), Unlisted> {
     Ok(())
 }
 
-/// Every process /proc shows, when it is this namespace's /proc.
+/// Every process /proc shows, when it is this namespace's /proc. An empty
+/// directory where /proc is not mounted lists nobody: an error too, lest
+/// "nobody" be taken for "nobody left".
 fn scan(each: &mut dyn FnMut(Process)) -> Result<(), Unlisted> {
-    if procfs::view() == procfs::View::Foreign {
-        return Err(Unlisted::Foreign);
+    match procfs::view() {
+        procfs::View::Ours => Ok(procfs::scan(each)?),
+        procfs::View::Foreign => Err(Unlisted::Foreign),
+        procfs::View::Absent => Err(Unlisted::Proc(libc::ENOENT)),
     }
-    Ok(procfs::scan(each)?)
 }
 
 /// rinit's descendants, as PID 1 too: a process entered from outside the

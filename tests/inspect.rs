@@ -1,10 +1,13 @@
-//! `rinit --inspect`: the verdict on a bare shell as PID 1, on rinit, on a
-//! process with a SIGTERM handler and on one with zombie children; the JSON
-//! form and JSON log lines parse and say the same.
+//! `rinit --inspect`: the verdict on a bare shell as PID 1, on rinit (any
+//! copy of it), on tini, dumb-init and catatonit, on a process with a
+//! SIGTERM handler and on one with zombie children; the JSON form and JSON
+//! log lines parse and say the same.
 
 mod common;
 
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use common::{clean_slate, comm, descendants, rinit_bin, run_with_deadline, testkit, Mode, Rinit};
@@ -363,4 +366,219 @@ fn another_user_is_told_what_it_could_not_read_never_a_guess() {
         &["d['sigterm']", "d['rinit']", "d['unreadable']"],
     );
     assert_eq!(fields, ["\"forwarded\"", "true", "[]"]);
+}
+
+/// A scratch directory of this test's own, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("rinit-inspect-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The command below the init (a shell) starts two sleepers: `sleep 1001`
+/// leaves its group and session (setsid, as `php-fpm -D` does), `sleep
+/// 1002` stays in the shell's group; the shell waits.
+const DAEMONS: &str = "setsid sleep 1001 & sleep 1002 & wait";
+
+/// The host pid of the process named `init` below `holder` once both
+/// sleepers of DAEMONS run (the setsid'd one has exec'd `sleep`).
+fn init_with_daemons(holder: &Rinit, init: &str) -> i32 {
+    let found = common::until(Instant::now() + common::PATIENCE, || {
+        let below = descendants(holder.child_id());
+        let init = below
+            .iter()
+            .copied()
+            .find(|&p| comm(p).as_deref() == Some(init))?;
+        let sleeping = descendants(init)
+            .into_iter()
+            .filter(|&p| comm(p).as_deref() == Some("sleep"))
+            .count();
+        (sleeping == 2).then_some(init)
+    });
+    found.unwrap_or_else(|| panic!("no {init} with both sleepers"))
+}
+
+/// `--inspect --json` of `pid`: the commands out of reach, sorted, and the
+/// verdict.
+fn out_of_reach(pid: i32) -> (Vec<String>, String) {
+    let json = inspect(&[&pid.to_string(), "--json"]);
+    // The verdict on the first line, then each command.
+    let script = "import json,sys\nd=json.loads(sys.stdin.read())\n\
+                  print(' '.join(d['verdict']))\n\
+                  for c in sorted(p['command'] for p in d['out_of_reach']): print(c)";
+    let out = common::python(script, &json);
+    let mut lines = out.lines().map(str::to_owned);
+    let verdict = lines.next().unwrap_or_default();
+    (lines.collect(), verdict)
+}
+
+#[test]
+fn a_copy_of_rinit_at_another_path_knows_rinit_and_names_the_daemons_out_of_its_reach() {
+    // `docker cp rinit C:/x; docker exec C /x --inspect`: another file, another
+    // name, run inside the PID namespace.
+    let scratch = Scratch::new("copy");
+    let copy = scratch.path("other-init");
+    std::fs::copy(rinit_bin(), &copy).unwrap();
+    let rinit = Rinit::start(Mode::Pid1, &["--", "sh", "-c", DAEMONS]);
+    let sh = init_with_daemons(&rinit, "sh");
+    let mut cmd = Command::new("nsenter");
+    cmd.args(["--target", &sh.to_string(), "--pid", "--mount", "--"])
+        .args([copy.as_str(), "--inspect", "--json"]);
+    let (status, json, err) = run_with_deadline(cmd);
+    assert_eq!(status, 0, "{err}");
+    let fields = json_fields(
+        &json,
+        &[
+            "d['pid']",
+            "d['rinit']",
+            "d['sigterm']",
+            "[p['command'] for p in d['out_of_reach']]",
+        ],
+    );
+    assert_eq!(fields, ["1", "true", "\"forwarded\"", "[\"sleep 1001\"]"]);
+}
+
+/// The peers' Debian packages, installed once when one is missing (as
+/// tests/e2e/lib.sh's install_missing does).
+fn peers() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let on_path = |name: &str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {name}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        let packages = ["tini", "dumb-init", "catatonit"];
+        if packages.iter().all(|p| on_path(p)) {
+            return;
+        }
+        let _ = Command::new("bash")
+            .args(["dist/apt-update", "-qq"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status();
+        let installed = Command::new("apt-get")
+            .args(["install", "-y", "-qq"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "apt-get install {packages:?}"
+        );
+    });
+}
+
+/// An init, its flags, a variable of its environment, and whom it misses.
+type Case<'a> = (&'a str, &'a [&'a str], (&'a str, &'a str), &'a [&'a str]);
+
+#[test]
+fn tini_dumb_init_and_catatonit_as_pid_1_each_miss_whom_their_own_rule_misses() {
+    peers();
+    let scratch = Scratch::new("peers");
+    // Docker's and podman's names for tini and catatonit: the name decides.
+    for (name, peer) in [("docker-init", "tini"), ("podman-init", "catatonit")] {
+        let path = format!("/usr/bin/{peer}");
+        std::os::unix::fs::symlink(path, scratch.path(name)).unwrap();
+    }
+    let (docker_init, podman_init) = (scratch.path("docker-init"), scratch.path("podman-init"));
+    let both = ["sleep 1001", "sleep 1002"];
+    let setsid = ["sleep 1001"];
+    let cases: [Case; 12] = [
+        // tini: the child alone, even a sibling in its group is missed...
+        ("tini", &["--"], ("", ""), &both),
+        ("tini-static", &["--"], ("", ""), &both),
+        (&docker_init, &["--"], ("", ""), &both),
+        // ... its group with -g or TINI_KILL_PROCESS_GROUP, whatever its value.
+        ("tini", &["-g", "--"], ("", ""), &setsid),
+        ("tini", &["--"], ("TINI_KILL_PROCESS_GROUP", "0"), &setsid),
+        // catatonit: the child alone, its group with -g.
+        ("catatonit", &["--"], ("", ""), &both),
+        (&podman_init, &["--"], ("", ""), &both),
+        ("catatonit", &["-g", "--"], ("", ""), &setsid),
+        // dumb-init: the child's session (its group) unless -c or
+        // DUMB_INIT_SETSID=0.
+        ("dumb-init", &[], ("", ""), &setsid),
+        ("dumb-init", &["-c"], ("", ""), &both),
+        ("dumb-init", &[], ("DUMB_INIT_SETSID", "0"), &both),
+        // rinit's variables are not tini's.
+        ("tini", &["--"], ("RINIT_SIGNAL_ALL", "1"), &both),
+    ];
+    for (init, flags, (key, value), missed) in cases {
+        let mut cmd = Command::new("unshare");
+        cmd.args([
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--kill-child",
+            "--",
+            init,
+        ])
+        .args(flags)
+        .args(["sh", "-c", DAEMONS]);
+        if !key.is_empty() {
+            cmd.env(key, value);
+        }
+        clean_slate(&mut cmd);
+        let holder = Rinit::spawn(Mode::Pid1, cmd);
+        let name = init.rsplit('/').next().unwrap();
+        let pid = init_with_daemons(&holder, name);
+        let name = name.strip_suffix("-static").unwrap_or(name);
+        let (commands, verdict) = out_of_reach(pid);
+        let case = format!("{init} {flags:?} {key}={value}");
+        assert_eq!(commands, missed, "{case}: {verdict}");
+        assert!(
+            verdict.contains(&format!("This is {name}: it relays"))
+                && verdict.contains("the kernel then SIGKILLs them")
+                && verdict.contains("STOPSIGNAL SIGQUIT"),
+            "{case}: {verdict}"
+        );
+    }
+}
+
+#[test]
+fn the_advice_names_the_graceful_stop_signal_and_a_reaches_each_daemons_master() {
+    // Advised to run under rinit or to use the exec form: SIGTERM may be a
+    // fast stop.
+    let mut shell = pid1(&["sh", "-c", "sleep 1000; echo after"]);
+    let pid = find(&mut shell, "sh", "sleep");
+    let text = inspect(&[&pid.to_string()]);
+    assert!(
+        text.contains("use the exec form")
+            && text.contains("nginx and php-fpm stop fast on SIGTERM, gracefully on SIGQUIT")
+            && text.contains("`STOPSIGNAL SIGQUIT`")
+            && text.contains("`-r TERM:QUIT`"),
+        "{text}"
+    );
+    // Daemons out of rinit's reach: the same advice.
+    let rinit = Rinit::start(Mode::Pid1, &["--", "sh", "-c", DAEMONS]);
+    let pid = init_with_daemons(&rinit, "rinit");
+    let (commands, verdict) = out_of_reach(pid);
+    assert_eq!(commands, ["sleep 1001"], "{verdict}");
+    assert!(verdict.contains("`-r TERM:QUIT`"), "{verdict}");
+    // With -a, a stop reaches them through their masters: nobody is out of
+    // reach, and the verdict says how far each signal goes.
+    let rinit = Rinit::start(Mode::Pid1, &["-a", "--", "sh", "-c", DAEMONS]);
+    let pid = init_with_daemons(&rinit, "rinit");
+    let (commands, verdict) = out_of_reach(pid);
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(
+        verdict.contains("with -a a stop also reaches each daemon's master")
+            && verdict.contains("`--signal-all=every`: every signal, every process"),
+        "{verdict}"
+    );
 }

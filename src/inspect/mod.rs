@@ -3,20 +3,21 @@
 //! Everything comes from /proc: the signal masks in /proc/PID/status (the
 //! `SigCgt` decoding the original debugging did by hand), NSpid for "PID 1 of
 //! its namespace", the process tree for zombies. When the process is rinit
-//! itself, its own command line and environment say where it relays.
+//! (it carries rinit's note, see `marker`) or one of the inits rinit stands
+//! in for, its own command line and environment say where it relays.
 
+mod marker;
+mod relaying;
 mod show;
 
 use std::ffi::OsString;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 
 use crate::escape;
 use crate::oom;
-use crate::options::{self, Request};
 use crate::personality::Personality;
 use crate::processes::{self, Entry};
 use crate::procfs;
-use crate::settings::Settings;
 use crate::signal::{self, Signal};
 
 /// What a process does with one signal; the first that applies wins.
@@ -72,9 +73,12 @@ pub struct Report {
     verdict: Vec<String>,
     below: Vec<(usize, Entry)>,
     zombies: usize,
-    /// For rinit: the processes below it that its relayed signals miss.
+    /// For rinit or a peer: the processes below it that its relayed signals miss.
     out_of_reach: Vec<Entry>,
 }
+
+const GRACEFUL: &str = "An app's graceful stop may be another signal: nginx and php-fpm stop \
+    fast on SIGTERM, gracefully on SIGQUIT (Dockerfile `STOPSIGNAL SIGQUIT`, or rinit's `-r TERM:QUIT`).";
 
 /// Gathers the report for `pid`; an error says why /proc would not tell.
 pub fn inspect(pid: i32) -> Result<Report, String> {
@@ -98,9 +102,19 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
     let pid1 = status.pid1;
     let mut unreadable = Vec::new();
     let exe = format!("/proc/{pid}/exe");
-    let rinit = procfs::same_file(&exe, "/proc/self/exe")
+    let rinit = marker::carried_by(&exe)
         .map_err(|e| unreadable.push(format!("{exe} ({e})")))
         .ok();
+    // Who relays: rinit (by its note) or a peer, each known by argv[0]'s
+    // file name as rinit itself picks its personality. That is the file
+    // the engine ran (/sbin/docker-init, /run/podman-init) and it outlives
+    // the file (/proc/PID/exe names a deleted one "... (deleted)").
+    let personality = Personality::from_argv0(argv.first().map(OsString::as_os_str));
+    let init = match rinit {
+        Some(true) => Some(true),
+        Some(false) if personality != Personality::Rinit => Some(false),
+        _ => None,
+    };
     let all = processes::processes();
     let below = processes::tree(pid, &all);
     let zombies = below.iter().filter(|(_, p)| p.state == 'Z').count();
@@ -109,21 +123,9 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
 
     let mut verdict = Vec::new();
     let mut out_of_reach = Vec::new();
-    let sigterm = if rinit == Some(true) {
-        let (relays, outside, pausing) = relaying(pid, &argv, &all);
-        verdict.push(relays);
-        if !outside.is_empty() {
-            let named: Vec<String> = outside
-                .iter()
-                .map(|p| format!("{} ({})", p.pid, p.command))
-                .collect();
-            verdict.push(format!(
-                "These {} processes are out of the relay's reach and will not get the signals rinit \
-                 relays: {}; `--signal-all` reaches them.",
-                outside.len(),
-                named.join(", ")
-            ));
-        }
+    let sigterm = if let Some(is_rinit) = init {
+        let (outside, pausing) =
+            relaying::relaying(pid, &argv, &all, personality, is_rinit, &mut verdict);
         out_of_reach = outside;
         match pausing {
             true => "handled",
@@ -184,6 +186,11 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
             }
         }
     };
+    // Advice to run the app under an init or in exec form, or daemons out of
+    // reach: the stop they will get may not be the one they stop well on.
+    if (sigterm == "dropped" && term != Handling::Ignored) || !out_of_reach.is_empty() {
+        verdict.push(GRACEFUL.into());
+    }
     if rinit != Some(true) && pid1 && chld == Handling::Default && zombies > 0 {
         verdict.push(format!(
             "{zombies} zombie process{} below it: as PID 1 it inherits every orphan, but it does not \
@@ -226,77 +233,4 @@ fn cannot_tell(unreadable: &[String], owner: Option<u32>) -> String {
          Run --inspect as root (`docker exec -u 0 CONTAINER rinit --inspect`) or as {owner}.",
         unreadable.join(", ")
     )
-}
-
-/// For rinit: where it relays, from its own command line and environment,
-/// which processes below it that misses, and whether it is pausing (`-P`).
-fn relaying(pid: i32, argv: &[OsString], all: &[Entry]) -> (String, Vec<Entry>, bool) {
-    let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
-        .into_iter()
-        .filter_map(|entry| {
-            let bytes = entry.into_vec();
-            let eq = bytes.iter().position(|&b| b == b'=')?;
-            let (key, value) = bytes.split_at(eq);
-            Some((
-                OsString::from_vec(key.to_vec()),
-                OsString::from_vec(value.get(1..)?.to_vec()),
-            ))
-        })
-        .collect();
-    let personality = Personality::from_argv0(argv.first().map(OsString::as_os_str));
-    let settings = match options::parse(argv.get(1..).unwrap_or_default()) {
-        Ok(Request::Run(flags)) => Settings::resolve(flags, personality, |k| {
-            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        })
-        .ok(),
-        _ => None,
-    };
-    let as_name = match personality {
-        Personality::Rinit => String::new(),
-        other => format!(" (as {})", other.name()),
-    };
-    if let Some(s) = settings.as_ref().filter(|s| s.pause) {
-        let stops: Vec<String> = s.stop_signals.iter().map(ToString::to_string).collect();
-        let pausing = format!(
-            "This is rinit{as_name} pausing (-P), a pod's infra process: it runs no command, holds \
-             the namespace, reaps every zombie, and exits 0 on {}.",
-            stops.join(" or ")
-        );
-        return (pausing, Vec::new(), true);
-    }
-    let child = all.iter().find(|p| p.ppid == pid);
-    let single = settings.as_ref().is_some_and(|s| s.single_child);
-    let signal_all = settings
-        .as_ref()
-        .is_some_and(|s| s.signal_all != crate::settings::SignalAll::Off);
-    let live_below = || {
-        processes::tree(pid, all)
-            .into_iter()
-            .map(|(_, p)| p)
-            .filter(|p| p.state != 'Z')
-    };
-    let (target, outside) = match child {
-        _ if signal_all => (
-            "to every process it looks after (--signal-all)".to_owned(),
-            Vec::new(),
-        ),
-        Some(c) if single => (
-            format!("to its command alone (process {})", c.pid),
-            live_below().filter(|p| p.pid != c.pid).collect(),
-        ),
-        Some(c) => {
-            let group = procfs::pgid(c.pid).unwrap_or(c.pid);
-            (
-                format!("to its command's process group ({group})"),
-                live_below()
-                    .filter(|p| procfs::pgid(p.pid) != Some(group))
-                    .collect(),
-            )
-        }
-        None => ("to its command, which has exited".into(), Vec::new()),
-    };
-    let relays = format!(
-        "This is rinit{as_name}: it relays SIGTERM and every other signal {target}, and reaps every zombie."
-    );
-    (relays, outside, false)
 }
