@@ -197,10 +197,10 @@ impl<'a> Supervisor<'a> {
     fn explain(&self, exit: Exit, killer: Option<Killer>) {
         let sig = match exit {
             Exit::Signal(sig) => sig,
-            Exit::Code(code) => return self.explain_code(code),
+            Exit::Code(code) => return self.explain_status(code),
         };
         if self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0 {
-            return;
+            return self.explain_status(exit.status());
         }
         let event = Event {
             signal: Some(sig),
@@ -220,18 +220,19 @@ impl<'a> Supervisor<'a> {
         }
     }
 
-    /// npm, a shell and other wrappers exit 128+N when signal N ended
-    /// their child, however cleanly it stopped: at -v, says so once that
-    /// N is what rinit sent, and how to make it 0.
-    fn explain_code(&self, code: i32) {
-        let sent = code
+    /// A status of 128+N where rinit relayed signal N: the app ended on it,
+    /// or a wrapper said so of its child (npm re-raises it, a shell exits
+    /// 128+N), however cleanly the app stopped. At -v, says so, and how to
+    /// make it 0.
+    fn explain_status(&self, status: i32) {
+        let sent = status
             .checked_sub(128)
             .and_then(Signal::from_number)
             .filter(|sig| self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0);
-        if let (Some(sig), false) = (sent, self.settings.zero_codes.contains(&code)) {
+        if let (Some(sig), false) = (sent, self.settings.zero_codes.contains(&status)) {
             info!(
                 self.log,
-                "exit code {code} is 128 + {sig}, which rinit relayed: a wrapper (npm, a shell) says so of its child even when the app stopped cleanly; -e {code} makes rinit exit 0"
+                "status {status} is 128 + {sig}, which rinit relayed: the app, or a wrapper of it (npm, a shell), ended on it; if the app stopped cleanly, -e {status} makes rinit exit 0"
             );
         }
     }
