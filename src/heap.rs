@@ -59,8 +59,8 @@ static HEAP: Heap = Heap {
 /// sets up with the program, so start-up makes no mapping of its own. Not
 /// page aligned (blocks are aligned as they are carved): aligned, it would
 /// align all of .bss, and `HEAP` and the C library's statics would take a
-/// page each of their own instead of sharing the data's, a page fault
-/// (~2 µs) each at every start.
+/// page each of their own instead of sharing the data's: a page fault each
+/// at every start (docs/benchmarks.md has what that measured).
 struct First(UnsafeCell<[u8; ARENA]>);
 
 // SAFETY: handed to the heap once, under its lock (see `alloc`).

@@ -401,8 +401,8 @@ pub fn owns_foreground() -> bool {
 }
 
 /// Descriptor 0, for the terminal calls. Not std's `io::stdin()`: its
-/// first use builds an 8 KiB read buffer rinit never reads through, at
-/// every start (and, in the child, in rinit's memory).
+/// first use builds a read buffer rinit never reads through, at every
+/// start (and, in the child, in rinit's memory; docs/benchmarks.md).
 fn stdin() -> BorrowedFd<'static> {
     // SAFETY: only borrowed for one call. rinit never closes descriptor 0
     // (it lets go of those above 2 only); if it came closed, the call fails
