@@ -15,6 +15,7 @@
 //! or, when its parent handles that signal, from its parent (a daemon's
 //! master stops its own workers: `reach::stop_masters`).
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
@@ -78,17 +79,18 @@ impl Drain<'_> {
             Some(_) => "what the stop missed",
             None => "what is left",
         };
-        info!(
-            self.log, event: &Event::named("drain"),
-            "command {exit}; sending {} to {whom} and waiting up to {}: {left}",
-            // "nothing" when -r drops SIGTERM.
-            Either(stop.as_slice()),
-            Shown(self.settings.grace)
-        );
-        if let Some(sig) = stop {
-            self.stop_the_unreached(sig, stopped);
+        let sent = stop.map(|sig| self.stop_the_unreached(sig, stopped));
+        if stop.is_some() {
             self.wake_the_stopped();
         }
+        info!(
+            self.log, event: &Event::named("drain"),
+            "command {exit}; sending {} to {whom} and waiting up to {}: {left}{}",
+            // "nothing" when -r drops SIGTERM.
+            Either(stop.as_slice()),
+            Shown(self.settings.grace),
+            SentTo(sent.as_ref())
+        );
         if self.all_gone_by(Instant::now().checked_add(self.settings.grace)) {
             info!(self.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
@@ -161,13 +163,18 @@ impl Drain<'_> {
     }
 
     /// The stop `sig` to each process rinit answers for that `stopped` did
-    /// not reach and whose parent will not pass it on. Without a /proc to
-    /// tell them apart: everyone when no stop came, else nobody (a second
-    /// stop is worse than waiting for the grace to end).
-    fn stop_the_unreached(&self, sig: Signal, stopped: Option<Stopped>) {
-        let sent = reach::stop_masters(sig, &|p| stopped.is_some_and(|s| s.reached(p)));
-        if sent.is_err() && stopped.is_none() {
-            self.signal_everyone(sig);
+    /// not reach and whose parent will not pass it on: who was sent it, or
+    /// None for everyone. Without a /proc to tell them apart: everyone
+    /// when no stop came, else nobody (a second stop is worse than waiting
+    /// for the grace to end).
+    fn stop_the_unreached(&self, sig: Signal, stopped: Option<Stopped>) -> Option<Sample> {
+        match reach::stop_masters(sig, &|p| stopped.is_some_and(|s| s.reached(p))) {
+            Ok(sent) => Some(sent),
+            Err(_) if stopped.is_none() => {
+                self.signal_everyone(sig);
+                None
+            }
+            Err(why) => Some(Sample::unlisted(why)),
         }
     }
 
@@ -228,6 +235,26 @@ impl Drain<'_> {
             if child_exited {
                 children_left = reap();
             }
+        }
+    }
+}
+
+/// The drain line's word on whom rinit sent the stop: the others had it
+/// already, or get it from their parent.
+struct SentTo<'a>(Option<&'a Option<Sample>>);
+
+impl fmt::Display for SentTo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => Ok(()),
+            Some(None) => write!(f, "; sent to every process"),
+            Some(Some(sent)) if sent.is_empty() => {
+                write!(
+                    f,
+                    "; sent to nobody (reached, or their parent passes it on)"
+                )
+            }
+            Some(Some(sent)) => write!(f, "; sent to {sent}"),
         }
     }
 }

@@ -184,11 +184,15 @@ fn at_the_drain_a_daemon_s_worker_gets_the_stop_only_through_its_master() {
         let log = scratch(&format!("drain-{mode:?}"));
         let command = command(&log, STARTS[1]);
         let master = master(&log);
-        let args = ["--", "sh", "-c", &command, "sh", &master];
+        let args = ["-v", "--", "sh", "-c", &command, "sh", &master];
         let mut rinit = Rinit::start(mode, &args);
         rinit.expect_out("ready");
         rinit.signal(libc::SIGTERM);
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
+        // The drain's line names whom it sent the stop: the master alone.
+        let line = rinit.expect_err("what the stop missed");
+        let (_, sent) = line.split_once("; sent to ").expect(&line);
+        assert_eq!(sent.matches(" (sh)").count(), 1, "{mode:?}: {line}");
         let lines = fs::read_to_string(&log).unwrap_or_default();
         let _ = fs::remove_file(&log);
         let master_term = lines.find("master-term");
