@@ -19,8 +19,9 @@
 #   nginx alone: 1 s is a 48 KiB file at 32 KiB/s (limit_rate)
 #   nginx + php-fpm: `php-fpm8.2 -D; exec nginx`, /slow a PHP sleep(1);
 #     HUP under load, then the stop
-#   Node behind npm (`npm run start`) and node directly: server.js drains
-#     on the first SIGTERM and exits at once (2) on a second
+#   Node behind npm (`npm run start`; npm's script shell dash, then bash)
+#     and node directly: server.js drains on the first SIGTERM and exits at
+#     once (2) on a second
 #   the JVM (`java Server.java`, only when java is here): SIGQUIT under
 #     load (a thread dump, it goes on), then the stop
 #
@@ -30,7 +31,7 @@
 # the table's header says); every other row is printed, not checked.
 # Prints "apps: N passed, N failed" and fails when a check did.
 # rinit is dist/build's x86_64 binary, what ships, or RINIT_TEST_BINARY.
-# RINIT_APPS_ONLY=REGEX runs the apps it matches; RINIT_APPS_LOGS=1 prints
+# RINIT_APPS_ONLY=REGEX runs what it matches in "APP under INIT"; RINIT_APPS_LOGS=1 prints
 # each run's output (rinit's -v lines among it); RINIT_APPS_KEEP=DIR keeps
 # the runs' files (outputs, requests, nginx's and php-fpm's logs) there.
 # Run as root: bash tests/e2e/apps.sh
@@ -129,7 +130,7 @@ runs=0
 run() {
   local app=$1 init=$2 required=$3 dir=$4
   shift 4
-  [[ $app =~ ${RINIT_APPS_ONLY:-.} ]] || return 0
+  [[ "$app under $init" =~ ${RINIT_APPS_ONLY:-.} ]] || return 0
   runs=$((runs + 1))
   local log=$work/run-$runs.log out=$work/run-$runs.requests notes=() t_hup=
   (cd "$dir" && exec setpriv --pdeathsig KILL -- nsenter --net="/proc/$holder/ns/net" -- \
@@ -218,7 +219,7 @@ run() {
   say "$app under $init: reload $reload, stop $stop_failed/$stop_total ($in_flight in flight), exit $status in ${secs}s"
   if [ "$required" != - ]; then
     check "$app under $init: requests were in flight at the stop ($in_flight)" [ "$in_flight" -ge 1 ]
-    check "$app under $init: the stop loses nothing ($stop_failed of $stop_total failed: $kinds)" [ "$stop_failed" = 0 ]
+    check "$app under $init: the stop loses nothing ($stop_failed of $stop_total failed; lost in the run: $kinds)" [ "$stop_failed" = 0 ]
     [ -z "$t_hup" ] || check "$app under $init: the reload loses nothing ($reload_failed of $reload_total failed)" [ "$reload_failed" = 0 ]
     check "$app under $init: every 200 took its 1 s ($quick in under 0.9 s)" [ "$quick" = 0 ]
     check "$app under $init: exits $required (exit $status)" [ "$status" = "$required" ]
@@ -321,7 +322,19 @@ export HOME=$node/home npm_config_cache=$node/npm-cache npm_config_update_notifi
   npm_config_fund=false npm_config_audit=false npm_config_offline=true PORT=$port
 run "node behind npm" "rinit" 143 "$node" "$rinit" -- npm run start
 run "node behind npm" "rinit -e 143" 0 "$node" "$rinit" -e 143 -- npm run start
+run "node behind npm" "rinit -c" - "$node" "$rinit" -c -- npm run start
 peers "node behind npm" "$node" npm run start
+# npm runs the script with `sh -c`: dash forks node and dies of the
+# SIGTERM npm passes on. bash (RHEL's and UBI's sh) and busybox ash
+# (Alpine's, node:alpine) exec node instead: it gets the stop from the
+# group and again from npm.
+export npm_config_script_shell=/bin/bash
+run "npm (sh is bash)" "rinit" - "$node" "$rinit" -- npm run start
+run "npm (sh is bash)" "rinit -c" - "$node" "$rinit" -c -- npm run start
+run "npm (sh is bash)" tini - "$node" tini -- npm run start
+run "npm (sh is bash)" dumb-init - "$node" dumb-init npm run start
+run "npm (sh is bash)" catatonit - "$node" catatonit -- npm run start
+unset npm_config_script_shell
 run "node" "rinit" 0 "$node" "$rinit" -- node server.js
 peers "node" "$node" node server.js
 
