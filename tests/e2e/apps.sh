@@ -145,7 +145,7 @@ run() {
   if ! innet "$py" "$apps/load.py" wait "$port" "$pid1"; then
     say "$app under $init never answered; its output:"
     sed 's/^/    /' "$log" >&2
-    rows+=("$app|$init|-|-|-|-|-|did not start")
+    rows+=("$app|$init|$stopsig|-|-|-|-|-|did not start")
     [ "$required" = - ] || check "$app under $init starts and answers" false
     kill -KILL "$pid1" 2>/dev/null
     wait "$ns" 2>/dev/null
@@ -154,14 +154,15 @@ run() {
   fi
   innet "$py" "$apps/load.py" run "$port" "$clients" "$out" &
   local load=$!
-  sleep 1.6
+  # Every client has started (the last 7/8 s in) and has a request in flight.
+  sleep 1.3
   if ((hup)); then
     local workers fpm
     workers=$(pids_of '^ *[0-9]+ nginx: worker')
     fpm=$(pids_of '^ *[0-9]+ php-fpm: master')
     t_hup=$EPOCHREALTIME
     kill -HUP "$pid1"
-    sleep 2.5
+    sleep 2
     local workers_after fpm_after reloaded=no
     workers_after=$(pids_of '^ *[0-9]+ nginx: worker')
     fpm_after=$(pids_of '^ *[0-9]+ php-fpm: master')
@@ -176,7 +177,7 @@ run() {
   fi
   if ((quit)); then
     kill -QUIT "$pid1"
-    sleep 1.5
+    sleep 1
     local dump=no answers=no
     grep -q '^Full thread dump' "$log" && dump=yes
     [ "$(innet "$py" "$apps/load.py" get "$port")" = 200 ] && answers=yes
@@ -186,9 +187,10 @@ run() {
       check "$app under $init: QUIT does not stop it" [ "$answers" = yes ]
     fi
   fi
-  # docker stop: SIGTERM, SIGKILL 10 s later.
+  # docker stop: the image's STOPSIGNAL (SIGTERM unless it says), SIGKILL
+  # 10 s later.
   local t_stop=$EPOCHREALTIME killed=
-  kill -TERM "$pid1"
+  kill -"$stopsig" "$pid1"
   while kill -0 "$pid1" 2>/dev/null; do
     if [ -z "$killed" ] && (($(date +%s%N) / 1000000 - ${t_stop/./} / 1000 >= 10000)); then
       kill -KILL "$pid1"
@@ -215,7 +217,7 @@ run() {
   [ "$required" = - ] || mark="*"
   local reload=-
   [ -z "$t_hup" ] || reload="$reload_failed/$reload_total"
-  rows+=("$app|$mark $init|$reload|$stop_failed/$stop_total|$in_flight|$status|$secs|$(IFS=';'; echo "${notes[*]:-}")")
+  rows+=("$app|$mark $init|$stopsig|$reload|$stop_failed/$stop_total|$in_flight|$status|$secs|$(IFS=';'; echo "${notes[*]:-}")")
   say "$app under $init: reload $reload, stop $stop_failed/$stop_total ($in_flight in flight), exit $status in ${secs}s"
   if [ "$required" != - ]; then
     check "$app under $init: requests were in flight at the stop ($in_flight)" [ "$in_flight" -ge 1 ]
@@ -223,7 +225,7 @@ run() {
     [ -z "$t_hup" ] || check "$app under $init: the reload loses nothing ($reload_failed of $reload_total failed)" [ "$reload_failed" = 0 ]
     check "$app under $init: every 200 took its 1 s ($quick in under 0.9 s)" [ "$quick" = 0 ]
     check "$app under $init: exits $required (exit $status)" [ "$status" = "$required" ]
-    check "$app under $init: exits on SIGTERM, before the SIGKILL" [ -z "$killed" ]
+    check "$app under $init: exits on SIG$stopsig, before the SIGKILL" [ -z "$killed" ]
   fi
   if [ -n "${RINIT_APPS_LOGS:-}" ]; then
     say "output of $app under $init:"
@@ -232,6 +234,7 @@ run() {
 }
 hup=0
 quit=0
+stopsig=TERM
 
 # The inits as Debian installs them (docker's --init is tini as
 # /sbin/docker-init -- CMD; podman's is catatonit -- CMD).
@@ -281,6 +284,15 @@ nginx=(nginx -c "$static/nginx.conf" -e "$static/nginx.log" -g 'daemon off;')
 run nginx "rinit -r TERM:QUIT" 0 "$static" "$rinit" -r TERM:QUIT -- "${nginx[@]}"
 run nginx "rinit" - "$static" "$rinit" -- "${nginx[@]}"
 peers nginx "$static" "${nginx[@]}"
+# The image's own way: STOPSIGNAL SIGQUIT (nginx's official image), and
+# every init relays the QUIT docker stop sends; --stop-signals makes it a
+# stop for rinit (the drain, --kill-after, the stuck-stop report).
+stopsig=QUIT
+run nginx "rinit --stop-signals QUIT,TERM" 0 "$static" "$rinit" --stop-signals QUIT,TERM -- "${nginx[@]}"
+run nginx tini - "$static" tini -- "${nginx[@]}"
+run nginx dumb-init - "$static" dumb-init "${nginx[@]}"
+run nginx catatonit - "$static" catatonit -- "${nginx[@]}"
+stopsig=TERM
 
 # --- nginx + php-fpm --------------------------------------------------------------
 php=$work/php
@@ -307,10 +319,14 @@ hup=1
 run "nginx + php-fpm" "rinit -r TERM:QUIT" 0 "$php" "$rinit" -r TERM:QUIT -- sh -c "$entry"
 run "nginx + php-fpm" "rinit -a -r TERM:QUIT" - "$php" "$rinit" -a -r TERM:QUIT -- sh -c "$entry"
 run "nginx + php-fpm" "rinit -a" - "$php" "$rinit" -a -- sh -c "$entry"
+run "nginx + php-fpm" "rinit --signal-all=every -r TERM:QUIT" - "$php" "$rinit" --signal-all=every -r TERM:QUIT -- sh -c "$entry"
 run "nginx + php-fpm" "shell form" - "$php" /bin/sh -c "$entry"
 run "nginx + php-fpm" tini - "$php" tini -- sh -c "$entry"
 run "nginx + php-fpm" dumb-init - "$php" dumb-init sh -c "$entry"
 run "nginx + php-fpm" catatonit - "$php" catatonit -- sh -c "$entry"
+stopsig=QUIT
+run "nginx + php-fpm" "rinit --stop-signals QUIT,TERM" 0 "$php" "$rinit" --stop-signals QUIT,TERM -- sh -c "$entry"
+stopsig=TERM
 hup=0
 
 # --- Node behind npm --------------------------------------------------------------
@@ -354,12 +370,16 @@ fi
 # --- the table --------------------------------------------------------------------
 {
   echo
-  printf '%-18s %-24s %-8s %-7s %-9s %-4s %-7s %s\n' app init reload stop in-flight exit seconds "seen"
+  format='%-18s %-38s %-5s %-7s %-7s %-9s %-4s %-7s %s\n'
+  # shellcheck disable=SC2059 # the format is the one above
+  printf "$format" app init sent reload stop in-flight exit seconds "seen"
   for row in "${rows[@]}"; do
-    IFS='|' read -r a i r s f e t n <<<"$row"
-    printf '%-18s %-24s %-8s %-7s %-9s %-4s %-7s %s\n' "$a" "$i" "$r" "$s" "$f" "$e" "$t" "$n"
+    IFS='|' read -r a i g r s f e t n <<<"$row"
+    # shellcheck disable=SC2059
+    printf "$format" "$a" "$i" "$g" "$r" "$s" "$f" "$e" "$t" "$n"
   done
-  echo "(* rinit's recipe: required to lose nothing; reload and stop are failed/total)"
+  echo "(* rinit's recipe: required to lose nothing; sent: the stop signal (an image's STOPSIGNAL);"
+  echo " reload and stop: failed/total, the requests that ended before the stop and from it on)"
 } >&2
 say "$SECONDS s"
 echo "apps: $passed passed, $failed failed"
