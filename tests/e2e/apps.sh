@@ -338,15 +338,16 @@ export HOME=$node/home npm_config_cache=$node/npm-cache npm_config_update_notifi
   npm_config_fund=false npm_config_audit=false npm_config_offline=true PORT=$port
 run "node behind npm" "rinit" 143 "$node" "$rinit" -- npm run start
 run "node behind npm" "rinit -e 143" 0 "$node" "$rinit" -e 143 -- npm run start
-run "node behind npm" "rinit -c" - "$node" "$rinit" -c -- npm run start
+run "node behind npm" "rinit -c -e 143" 0 "$node" "$rinit" -c -e 143 -- npm run start
 peers "node behind npm" "$node" npm run start
 # npm runs the script with `sh -c`: dash forks node and dies of the
 # SIGTERM npm passes on. bash (RHEL's and UBI's sh) and busybox ash
 # (Alpine's, node:alpine) exec node instead: it gets the stop from the
-# group and again from npm.
+# group and again from npm. -c sends it to npm alone, which passes it on
+# once, whatever its shell.
 export npm_config_script_shell=/bin/bash
 run "npm (sh is bash)" "rinit" - "$node" "$rinit" -- npm run start
-run "npm (sh is bash)" "rinit -c" - "$node" "$rinit" -c -- npm run start
+run "npm (sh is bash)" "rinit -c -e 143" 0 "$node" "$rinit" -c -e 143 -- npm run start
 run "npm (sh is bash)" tini - "$node" tini -- npm run start
 run "npm (sh is bash)" dumb-init - "$node" dumb-init npm run start
 run "npm (sh is bash)" catatonit - "$node" catatonit -- npm run start
