@@ -140,15 +140,19 @@ run() {
   for _ in $(seq 200); do
     pid1=$(ps -o pid= --ppid "$ns" | tr -d ' ' || true)
     [ -n "$pid1" ] && break
+    # unshare gone already (a zombie until waited for): nothing started.
+    [[ $(ps -o stat= -p "$ns" || true) == [^Z]* ]] || break
     sleep 0.05
   done
-  if ! innet "$py" "$apps/load.py" wait "$port" "$pid1"; then
+  local mark=" "
+  [ "$required" = - ] || mark="*"
+  if [ -z "$pid1" ] || ! innet "$py" "$apps/load.py" wait "$port" "$pid1"; then
     say "$app under $init never answered; its output:"
     sed 's/^/    /' "$log" >&2
-    rows+=("$app|$init|$stopsig|-|-|-|-|-|did not start")
+    rows+=("$app|$mark $init|$stopsig|-|-|-|-|-|did not start")
     [ "$required" = - ] || check "$app under $init starts and answers" false
-    kill -KILL "$pid1" 2>/dev/null
-    wait "$ns" 2>/dev/null
+    kill -KILL "$pid1" 2>/dev/null || true
+    wait "$ns" 2>/dev/null || true
     ns=
     return 0
   fi
@@ -161,7 +165,7 @@ run() {
     workers=$(pids_of '^ *[0-9]+ nginx: worker')
     fpm=$(pids_of '^ *[0-9]+ php-fpm: master')
     t_hup=$EPOCHREALTIME
-    kill -HUP "$pid1"
+    kill -HUP "$pid1" || true
     sleep 2
     local workers_after fpm_after reloaded=no
     workers_after=$(pids_of '^ *[0-9]+ nginx: worker')
@@ -176,7 +180,7 @@ run() {
     fi
   fi
   if ((quit)); then
-    kill -QUIT "$pid1"
+    kill -QUIT "$pid1" || true
     sleep 1
     local dump=no answers=no
     grep -q '^Full thread dump' "$log" && dump=yes
@@ -190,10 +194,10 @@ run() {
   # docker stop: the image's STOPSIGNAL (SIGTERM unless it says), SIGKILL
   # 10 s later.
   local t_stop=$EPOCHREALTIME killed=
-  kill -"$stopsig" "$pid1"
+  kill -"$stopsig" "$pid1" || true # (gone already: the table says how)
   while kill -0 "$pid1" 2>/dev/null; do
     if [ -z "$killed" ] && (($(date +%s%N) / 1000000 - ${t_stop/./} / 1000 >= 10000)); then
-      kill -KILL "$pid1"
+      kill -KILL "$pid1" 2>/dev/null || true
       killed=1
       notes+=("SIGKILLed after 10 s")
     fi
@@ -213,8 +217,6 @@ run() {
   secs=$(awk -v a="$t_stop" -v b="$t_exit" 'BEGIN { printf "%.2f", b - a }')
   [ "$kinds" = - ] || notes+=("lost: $kinds")
   [ "$quick" = 0 ] || notes+=("$quick answered in under 0.9 s")
-  local mark=" "
-  [ "$required" = - ] || mark="*"
   local reload=-
   [ -z "$t_hup" ] || reload="$reload_failed/$reload_total"
   rows+=("$app|$mark $init|$stopsig|$reload|$stop_failed/$stop_total|$in_flight|$status|$secs|$(IFS=';'; echo "${notes[*]:-}")")
