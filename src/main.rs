@@ -34,6 +34,7 @@ mod event;
 mod expand;
 mod heap;
 mod inspect;
+mod install;
 mod json;
 mod log;
 mod memory;
@@ -60,6 +61,7 @@ mod writer;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
 use drain::Drain;
@@ -125,6 +127,16 @@ fn start(args: Vec<OsString>) -> ! {
                     leave(&log, 1);
                 }
             },
+            Request::Install(dir) => {
+                let log = Log::new(personality.name(), Level::Warn, early_format(&args));
+                let shown = escape::quoted(dir.as_bytes());
+                let installed = install::install(&dir);
+                match &installed {
+                    Ok(()) => warning!(log, "installed '{shown}/rinit'"),
+                    Err(why) => warning!(log, "--install '{shown}': {why}"),
+                }
+                leave(&log, i32::from(installed.is_err()));
+            }
         });
     let settings = match parsed {
         Ok(Some(settings)) => settings,
