@@ -32,41 +32,41 @@ pub fn install(dir: &OsStr) -> io::Result<()> {
     let temp = c".rinit.tmp";
     // A new file, made 0755 whatever the umask (rinit exits next): one a
     // failed install left behind goes first, with the mode it had.
-    // SAFETY: `temp` is NUL-terminated; unlinkat reads nothing else, and
-    // umask only sets a mask.
-    unsafe {
+    // SAFETY: `temp` is NUL-terminated; unlinkat and openat read nothing
+    // else, umask only sets a mask.
+    let fd = unsafe {
         libc::unlinkat(at, temp.as_ptr(), 0);
         libc::umask(0);
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC;
+        libc::openat(at, temp.as_ptr(), flags, 0o755)
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
     }
-    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC;
-    // SAFETY: `temp` is NUL-terminated; openat reads nothing else.
-    let fd = cvt(unsafe { libc::openat(at, temp.as_ptr(), flags, 0o755) } as isize)? as libc::c_int;
     // SAFETY: a descriptor openat just returned, owned by nobody else.
     let _out = unsafe { File::from_raw_fd(fd) };
-    let copied = (|| {
+    // SAFETY: descriptors and NUL-terminated names; sendfile's null offset
+    // reads from exe's own.
+    let failed = unsafe {
         // sendfile(2) until the end: the kernel copies, no buffer here.
-        // SAFETY: two open descriptors; a null offset reads from exe's own.
-        while cvt(unsafe { libc::sendfile(fd, exe.as_raw_fd(), std::ptr::null_mut(), 1 << 30) })?
-            > 0
-        {}
+        let copy_failed = loop {
+            match libc::sendfile(fd, exe.as_raw_fd(), std::ptr::null_mut(), 1 << 30) {
+                0 => break false,
+                n if n < 0 => break true,
+                _ => {}
+            }
+        };
         // The bytes on disk before the name, and the name on disk too.
-        // SAFETY: fsync takes a descriptor and touches no memory.
-        cvt(unsafe { libc::fsync(fd) } as isize)?;
-        // SAFETY: both names are NUL-terminated; renameat reads nothing else.
-        cvt(unsafe { libc::renameat(at, temp.as_ptr(), at, c"rinit".as_ptr()) } as isize)?;
-        // SAFETY: fsync takes a descriptor and touches no memory.
-        cvt(unsafe { libc::fsync(at) } as isize)
-    })();
-    if copied.is_err() {
+        copy_failed
+            || libc::fsync(fd) != 0
+            || libc::renameat(at, temp.as_ptr(), at, c"rinit".as_ptr()) != 0
+            || libc::fsync(at) != 0
+    };
+    if failed {
+        let why = io::Error::last_os_error();
         // SAFETY: `temp` is NUL-terminated; unlinkat reads nothing else.
         unsafe { libc::unlinkat(at, temp.as_ptr(), 0) };
+        return Err(why);
     }
-    copied.map(drop)
-}
-
-fn cvt(ret: isize) -> io::Result<isize> {
-    match ret {
-        -1 => Err(io::Error::last_os_error()),
-        n => Ok(n),
-    }
+    Ok(())
 }

@@ -121,21 +121,29 @@ fn start(args: Vec<OsString>) -> ! {
             Request::License => print_and_exit(include_str!("../LICENSE")),
             Request::Inspect { pid, json } => match inspect::inspect(pid) {
                 Ok(report) => print_and_exit(&if json { report.json() } else { report.text() }),
-                Err(why) => {
-                    let log = Log::new(personality.name(), Level::Warn, early_format(&args));
-                    warning!(log, "--inspect {pid}: {why}");
-                    leave(&log, 1);
-                }
+                Err(why) => say_and_leave(
+                    &args,
+                    personality,
+                    1,
+                    format_args!("--inspect {pid}: {why}"),
+                ),
             },
             Request::Install(dir) => {
-                let log = Log::new(personality.name(), Level::Warn, early_format(&args));
                 let shown = escape::quoted(dir.as_bytes());
-                let installed = install::install(&dir);
-                match &installed {
-                    Ok(()) => warning!(log, "installed '{shown}/rinit'"),
-                    Err(why) => warning!(log, "--install '{shown}': {why}"),
+                match install::install(&dir) {
+                    Ok(()) => say_and_leave(
+                        &args,
+                        personality,
+                        0,
+                        format_args!("installed '{shown}/rinit'"),
+                    ),
+                    Err(why) => say_and_leave(
+                        &args,
+                        personality,
+                        1,
+                        format_args!("--install '{shown}': {why}"),
+                    ),
                 }
-                leave(&log, i32::from(installed.is_err()));
             }
         });
     let settings = match parsed {
@@ -168,6 +176,20 @@ fn start(args: Vec<OsString>) -> ! {
     };
     info!(log, event: &event, "exiting with status {status}");
     leave(&log, status);
+}
+
+/// One line before the options are acted on (`--inspect`'s error,
+/// `--install`'s outcome), then the exit.
+#[inline(never)]
+fn say_and_leave(
+    args: &[OsString],
+    personality: Personality,
+    status: i32,
+    line: std::fmt::Arguments<'_>,
+) -> ! {
+    let log = Log::new(personality.name(), Level::Warn, early_format(args));
+    log.line(Level::Warn, None, line);
+    leave(&log, status)
 }
 
 /// Exits once the log's last lines had their chance to go out.

@@ -288,7 +288,6 @@ reaps every zombie and exits with COMMAND's status (128+N if signal N killed it)
 
 Usage: rinit [OPTIONS] [--] COMMAND [ARG...]
        rinit -P [OPTIONS]
-       rinit --install DIR
 
 Options (they end at '--' or at the first word that is not one):
   -v, --verbose            say more: -v each signal and lifecycle event,
