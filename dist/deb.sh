@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a .deb that installs a prebuilt static rinit binary as /usr/bin/rinit,
-# with its man page (dist/man.py's output) as rinit(1).
+# with its man page (dist/man.py's output) as rinit(1), README.md and docs/
+# in /usr/share/doc/rinit/.
 #   bash dist/deb.sh BINARY VERSION DEBIAN-ARCH MANPAGE OUTDIR
 set -euo pipefail
 binary=$1 version=$2 arch=$3 manual=$4 outdir=$5
@@ -11,6 +12,9 @@ trap 'rm -rf "$root"' EXIT
 
 install -D -m 0755 "$binary" "$root/usr/bin/rinit"
 install -D -m 0644 "$here/README.md" "$root/usr/share/doc/rinit/README.md"
+# docs/ beside it, where README's links look for it.
+install -d -m 0755 "$root/usr/share/doc/rinit/docs"
+install -m 0644 "$here"/docs/*.md "$root/usr/share/doc/rinit/docs/"
 install -d -m 0755 "$root/usr/share/man/man1"
 gzip -9n <"$manual" >"$root/usr/share/man/man1/rinit.1.gz"
 chmod 0644 "$root/usr/share/man/man1/rinit.1.gz"

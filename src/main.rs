@@ -34,6 +34,7 @@ mod event;
 mod expand;
 mod heap;
 mod inspect;
+mod install;
 mod json;
 mod log;
 mod memory;
@@ -60,6 +61,7 @@ mod writer;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
 use drain::Drain;
@@ -119,12 +121,30 @@ fn start(args: Vec<OsString>) -> ! {
             Request::License => print_and_exit(include_str!("../LICENSE")),
             Request::Inspect { pid, json } => match inspect::inspect(pid) {
                 Ok(report) => print_and_exit(&if json { report.json() } else { report.text() }),
-                Err(why) => {
-                    let log = Log::new(personality.name(), Level::Warn, early_format(&args));
-                    warning!(log, "--inspect {pid}: {why}");
-                    leave(&log, 1);
-                }
+                Err(why) => say_and_leave(
+                    &args,
+                    personality,
+                    1,
+                    format_args!("--inspect {pid}: {why}"),
+                ),
             },
+            Request::Install(dir) => {
+                let shown = escape::quoted(dir.as_bytes());
+                match install::install(&dir) {
+                    Ok(()) => say_and_leave(
+                        &args,
+                        personality,
+                        0,
+                        format_args!("installed '{shown}/rinit'"),
+                    ),
+                    Err(why) => say_and_leave(
+                        &args,
+                        personality,
+                        1,
+                        format_args!("--install '{shown}': {why}"),
+                    ),
+                }
+            }
         });
     let settings = match parsed {
         Ok(Some(settings)) => settings,
@@ -156,6 +176,20 @@ fn start(args: Vec<OsString>) -> ! {
     };
     info!(log, event: &event, "exiting with status {status}");
     leave(&log, status);
+}
+
+/// One line before the options are acted on (`--inspect`'s error,
+/// `--install`'s outcome), then the exit.
+#[inline(never)]
+fn say_and_leave(
+    args: &[OsString],
+    personality: Personality,
+    status: i32,
+    line: std::fmt::Arguments<'_>,
+) -> ! {
+    let log = Log::new(personality.name(), Level::Warn, early_format(args));
+    log.line(Level::Warn, None, line);
+    leave(&log, status)
 }
 
 /// Exits once the log's last lines had their chance to go out.

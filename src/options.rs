@@ -58,6 +58,8 @@ pub enum Request {
         pid: i32,
         json: bool,
     },
+    /// `--install DIR`: copy this binary to DIR/rinit.
+    Install(OsString),
 }
 
 #[derive(Clone, Copy)]
@@ -83,10 +85,11 @@ enum Opt {
     LogFormat,
     Pause,
     Expand,
+    Install,
 }
 
 /// (short, long, option, takes a value)
-const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 22] = [
+const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 23] = [
     (Some(b'v'), Some("verbose"), Opt::Verbose, false),
     (Some(b'c'), Some("single-child"), Opt::SingleChild, false),
     (Some(b'a'), Some("signal-all"), Opt::SignalAll, false),
@@ -111,6 +114,7 @@ const OPTIONS: [(Option<u8>, Option<&str>, Opt, bool); 22] = [
     // catatonit's pause mode (podman pods, a Kubernetes pause image).
     (Some(b'P'), Some("pause"), Opt::Pause, false),
     (None, Some("expand"), Opt::Expand, false),
+    (None, Some("install"), Opt::Install, true),
 ];
 
 /// Splits rinit's arguments (without argv[0]) into flags and the command.
@@ -154,6 +158,8 @@ pub fn parse(args: &[OsString]) -> Result<Request, UsageError> {
                 Opt::LogFormat => flags.log_format = Some(value()),
                 Opt::Pause => flags.pause = true,
                 Opt::Expand => flags.expand = true,
+                // As --help does: what follows is not looked at.
+                Opt::Install => return Ok(Request::Install(value())),
                 Opt::Json => json = true,
                 Opt::Inspect => {
                     // An optional PID follows; PID 1 by default.
@@ -322,6 +328,7 @@ Options (they end at '--' or at the first word that is not one):
       --inspect [PID]      say how process PID (default 1) handles signals,
                            whether `docker stop` will reach it, and its zombies
       --json               with --inspect: the same as one JSON document
+      --install DIR        copy this rinit to DIR/rinit (mode 0755), and exit
   -l, -L, --license        show the license
   -h, --help               show this help
   -V, --version            show rinit's version

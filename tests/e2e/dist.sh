@@ -58,8 +58,10 @@ trap cleanup EXIT INT TERM
 
 # --- the files ----------------------------------------------------------------
 wheels=$(for row in "${arches[@]}"; do read -r _ _ _ _ m <<<"$row"; [ "$m" = - ] || echo "$m"; done | wc -l)
-files=$((${#arches[@]} * 2 + wheels))
-check "SHA256SUMS verifies every file: $files" bash -c "cd '$out' && sha256sum -c --quiet SHA256SUMS && [ \$(wc -l <SHA256SUMS) -eq $files ] && [ \$(ls | wc -l) -eq $((files + 1)) ]"
+# Binaries, .debs, wheels, the image and the SBOM; beside SHA256SUMS, the
+# provenance of all of them (tests/e2e/image.sh checks those three).
+files=$((${#arches[@]} * 2 + wheels + 2))
+check "SHA256SUMS verifies every file: $files" bash -c "cd '$out' && sha256sum -c --quiet SHA256SUMS && [ \$(wc -l <SHA256SUMS) -eq $files ] && [ \$(ls | wc -l) -eq $((files + 2)) ]"
 for row in "${arches[@]}"; do
   read -r name _ kind _ _ <<<"$row"
   binary=$out/rinit-$version-$name
@@ -80,10 +82,13 @@ tiny_again() {
 }
 check "x86_64 binary: a second build is byte-identical" tiny_again
 # And the packages: dist/build again (the binaries cached now) makes the
-# same wheels and .debs, byte for byte (timestamps are the commit's).
+# same wheels, .debs, image and SBOM, byte for byte (timestamps are the
+# commit's), and the same provenance.
 dist_again() {
   cp "$out/SHA256SUMS" "$work/SHA256SUMS.first"
-  bash dist/build >/dev/null && cmp "$work/SHA256SUMS.first" "$out/SHA256SUMS"
+  cp "$out/rinit-$version.intoto.jsonl" "$work/intoto.first"
+  bash dist/build >/dev/null && cmp "$work/SHA256SUMS.first" "$out/SHA256SUMS" &&
+    cmp "$work/intoto.first" "$out/rinit-$version.intoto.jsonl"
 }
 check "dist/build: a second run gives the same files" dist_again
 
@@ -262,6 +267,8 @@ for row in "${arches[@]}"; do
   check "deb $arch: /usr/bin/rinit (its own binary), rinit(1), README, changelog and license" bash -c \
     "dpkg-deb -c '$deb' | awk '{print \$NF}' | grep -c -x -e ./usr/bin/rinit -e ./usr/share/man/man1/rinit.1.gz -e ./usr/share/doc/rinit/README.md -e ./usr/share/doc/rinit/changelog.gz -e ./usr/share/doc/rinit/copyright | grep -qx 5 &&
      dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/bin/rinit | cmp -s - '$out/rinit-$version-$name'"
+  check "deb $arch: docs/ in /usr/share/doc/rinit/docs/, every page" bash -c \
+    "[ \"\$(dpkg-deb -c '$deb' | awk '{print \$NF}' | grep -c '^./usr/share/doc/rinit/docs/.*\.md\$')\" -eq \$(ls '$repo'/docs/*.md | wc -l) ]"
 done
 # lintian, Debian's own package checker: no error and no warning (-I shows
 # the informational tags too, which are allowed).
