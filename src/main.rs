@@ -112,7 +112,7 @@ fn start(args: Vec<OsString>) -> ! {
         options::parse(args.get(1..).unwrap_or_default()).and_then(|request| match request {
             Request::Run(flags) => {
                 let env = environ::Own::read();
-                Settings::resolve(flags, personality, |k| env.get(k))
+                Settings::resolve(flags, personality, &|k| env.get(k))
                     .and_then(|s| s.expanded(std::env::vars_os))
                     .map(Some)
             }

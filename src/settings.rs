@@ -77,7 +77,9 @@ impl Settings {
     pub fn resolve(
         flags: Flags,
         personality: Personality,
-        env: impl Fn(&str) -> Option<OsString>,
+        // Through `dyn`: --inspect resolves another process's settings,
+        // and one copy of this function serves both.
+        env: &dyn Fn(&str) -> Option<OsString>,
     ) -> Result<Settings, UsageError> {
         let env_is = |name: &str, value: &str| env(name).is_some_and(|v| v == value);
 
@@ -405,7 +407,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
-        Settings::resolve(flags, personality, |k| {
+        Settings::resolve(flags, personality, &|k| {
             env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
         })
     }
@@ -803,7 +805,7 @@ mod fuzz {
                     .map(|(_, v)| v.clone())
             };
             let result = parse(&args).and_then(|request| match request {
-                Request::Run(flags) => Settings::resolve(flags, personality, lookup).map(Some),
+                Request::Run(flags) => Settings::resolve(flags, personality, &lookup).map(Some),
                 _ => Ok(None),
             });
             match result {

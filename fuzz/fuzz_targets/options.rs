@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
             .map(|(_, v)| v.clone())
     };
     let result = parse(&args).and_then(|request| match request {
-        Request::Run(flags) => Settings::resolve(flags, personality, lookup).map(Some),
+        Request::Run(flags) => Settings::resolve(flags, personality, &lookup).map(Some),
         _ => Ok(None),
     });
     match result {

@@ -39,7 +39,7 @@ pub fn relaying(
         // A peer reads none of rinit's variables (RINIT_*). (DUMB_INIT_SETSID=0
         // beside TINI_KILL_PROCESS_GROUP still reads as -c for tini: rare, and
         // a finer filter costs bytes.)
-        Ok(Request::Run(flags)) => Settings::resolve(flags, personality, |k| {
+        Ok(Request::Run(flags)) => Settings::resolve(flags, personality, &|k| {
             let ours = rinit || !k.starts_with("RINIT_");
             env.iter()
                 .find(|(n, _)| ours && n == k)
