@@ -22,7 +22,7 @@ const RELAYED_WITHIN: Duration = Duration::from_secs(1);
 /// subreaper), as `uid` when given, with stdout a pipe the test reads and
 /// stderr what the test hands it.
 fn rinit_as_user(mode: Mode, uid: Option<u32>, args: &[&str], stderr: Stdio) -> Command {
-    let mut cmd = common::command_as_user(mode, uid, args);
+    let mut cmd = common::Namespace::new(mode).user(uid).rinit(args);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr);

@@ -7,7 +7,7 @@ mod common;
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{clean_slate, rinit_bin, run_with_deadline, testkit, Mode, Rinit};
 
@@ -129,9 +129,9 @@ fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
     let mut master = common::attach_pty(&mut cmd, false);
     let mut child = cmd.spawn().unwrap();
     let mut seen = Vec::new();
-    let deadline = Instant::now() + common::PATIENCE;
+    let deadline = common::Deadline::after(common::PATIENCE);
     while !String::from_utf8_lossy(&seen).contains("started 'sleep 100'") {
-        assert!(Instant::now() < deadline, "rinit never started");
+        assert!(!deadline.passed(), "rinit never started");
         let mut buf = [0u8; 1024];
         let n = std::io::Read::read(&mut master, &mut buf).unwrap();
         seen.extend_from_slice(&buf[..n]);

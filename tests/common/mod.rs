@@ -175,14 +175,14 @@ impl Lines {
 
     /// Waits until a line contains `needle`; returns it, or None at `timeout`.
     pub fn wait_for(&self, needle: &str, timeout: Duration) -> Option<String> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Deadline::after(timeout);
         let (lines, ready) = &*self.0;
         let mut guard = lines.lock().unwrap();
         loop {
             if let Some(line) = guard.iter().find(|l| l.contains(needle)) {
                 return Some(line.clone());
             }
-            let left = deadline.checked_duration_since(Instant::now())?;
+            let left = deadline.left()?;
             guard = ready.wait_timeout(guard, left).unwrap().0;
         }
     }
@@ -227,19 +227,106 @@ pub fn command(mode: Mode, args: &[&str]) -> Command {
 
 /// The same, with rinit invoked as `name`.
 pub fn command_as(name: &str, mode: Mode, args: &[&str]) -> Command {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
-    if !is_root() {
-        cmd.args(["--user", "--map-root-user"]);
+    Namespace::new(mode).command(&rinit_as(name), args)
+}
+
+/// How a test runs a program (rinit, most often) in a new PID namespace:
+/// as its PID 1 or below a shell that holds PID 1 (`Mode`), as root or as
+/// another user, with what the namespace's first process does before and
+/// after it. Whatever happens, `unshare --kill-child` takes the namespace
+/// when the test kills what it started.
+pub struct Namespace {
+    mode: Mode,
+    uid: Option<u32>,
+    own_mounts: bool,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl Namespace {
+    pub fn new(mode: Mode) -> Namespace {
+        Namespace {
+            mode,
+            uid: None,
+            own_mounts: false,
+            before: None,
+            after: None,
+        }
     }
-    cmd.arg("--");
-    if mode == Mode::Subreaper {
-        // A shell holds PID 1 and waits; `; exit` keeps it from exec'ing rinit.
-        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
+
+    /// As `uid` (and its gid, no other groups) when given, through setpriv:
+    /// the test, root, keeps what it made for rinit (a pipe, a pty) root's.
+    pub fn user(mut self, uid: Option<u32>) -> Namespace {
+        self.uid = uid;
+        self
     }
-    cmd.arg(rinit_as(name)).args(args);
-    clean_slate(&mut cmd);
-    cmd
+
+    /// A mount namespace of its own, /proc left as it was: `before` decides
+    /// what /proc shows.
+    pub fn own_mounts(mut self) -> Namespace {
+        self.own_mounts = true;
+        self
+    }
+
+    /// A shell line the namespace's first process runs first; the program
+    /// starts only if it succeeds.
+    pub fn before(mut self, line: &str) -> Namespace {
+        self.before = Some(line.to_owned());
+        self
+    }
+
+    /// Below a shell (Mode::Subreaper): a shell line it runs once the
+    /// program has ended, before it exits with the program's status.
+    pub fn after(mut self, line: &str) -> Namespace {
+        self.after = Some(line.to_owned());
+        self
+    }
+
+    /// `rinit ARGS` there.
+    pub fn rinit(&self, args: &[&str]) -> Command {
+        self.command(rinit_bin(), args)
+    }
+
+    /// `PROGRAM ARGS` there, from a clean slate.
+    pub fn command(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--pid", "--fork", "--kill-child"]);
+        match self.own_mounts {
+            true => cmd.args(["--mount", "--propagation", "private"]),
+            false => cmd.arg("--mount-proc"),
+        };
+        if !is_root() && self.uid.is_none() {
+            cmd.args(["--user", "--map-root-user"]);
+        }
+        cmd.arg("--");
+        let run = match (self.mode, &self.after) {
+            (Mode::Pid1, _) => "exec \"$@\"".to_owned(),
+            // `; exit` keeps the shell from exec'ing the program.
+            (Mode::Subreaper, None) => "\"$@\"; exit $?".to_owned(),
+            (Mode::Subreaper, Some(after)) => format!("\"$@\"; s=$?; {after}; exit $s"),
+        };
+        match &self.before {
+            Some(before) => {
+                cmd.args(["sh", "-c", &format!("{before} && {{ {run}; }}"), "sh"]);
+            }
+            None if self.mode == Mode::Subreaper => {
+                cmd.args(["sh", "-c", &run, "sh"]);
+            }
+            None => {}
+        }
+        if let Some(uid) = self.uid {
+            let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
+            // The kernel clears the parent-death signal unshare --kill-child
+            // set when the user changes: kept, rinit as PID 1 still dies
+            // with unshare, and takes its namespace along, when the test
+            // kills it.
+            cmd.args(["setpriv", &reuid, &regid, "--clear-groups"]);
+            cmd.args(["--pdeathsig", "keep", "--"]);
+        }
+        cmd.arg(program).args(args);
+        clean_slate(&mut cmd);
+        cmd
+    }
 }
 
 /// Starts `cmd` the way an engine starts a container's first process: every
@@ -322,23 +409,10 @@ impl Rinit {
             return pid;
         }
         let root = self.child.id() as i32;
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(pid) = descendants(root)
-                .into_iter()
-                .find(|&p| comm(p).as_deref() == Some(self.name.as_str()))
-            {
-                self.pid = Some(pid);
-                return pid;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} never showed up\n{}",
-                self.name,
-                self.report()
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
+        let pid = within(PATIENCE, || descendant_named(root, &self.name))
+            .unwrap_or_else(|| panic!("{} never showed up\n{}", self.name, self.report()));
+        self.pid = Some(pid);
+        pid
     }
 
     pub fn signal(&mut self, sig: i32) {
@@ -361,17 +435,11 @@ impl Rinit {
 
     /// Waits for rinit to exit; None if it is still running at `timeout`.
     pub fn wait_timeout(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                self.status = Some(status);
-                return Some(status);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(5));
+        let status = within(timeout, || self.child.try_wait().unwrap());
+        if status.is_some() {
+            self.status = status;
         }
+        status
     }
 
     /// Waits for rinit's exit code, failing the test if it does not come.
@@ -484,6 +552,151 @@ pub fn descendants(root: i32) -> Vec<i32> {
     found
 }
 
+/// The first process below `root` named `name` (its /proc/PID/comm).
+pub fn descendant_named(root: i32, name: &str) -> Option<i32> {
+    descendants(root)
+        .into_iter()
+        .find(|&p| comm(p).as_deref() == Some(name))
+}
+
+/// The first process below `root` named `name` that has a child (or any
+/// process below it) named `below`: one that has set itself up.
+pub fn descendant_above(root: i32, name: &str, below: &str) -> Option<i32> {
+    descendants(root)
+        .into_iter()
+        .find(|&p| comm(p).as_deref() == Some(name) && descendant_named(p, below).is_some())
+}
+
+/// Waits for a process below `root` named `name`, failing the test at
+/// PATIENCE.
+pub fn await_descendant(root: i32, name: &str) -> i32 {
+    within(PATIENCE, || descendant_named(root, name))
+        .unwrap_or_else(|| panic!("no {name} below {root} showed up"))
+}
+
+/// A directory of one test's own below the temp directory, for the files
+/// it hands rinit and its commands (logs, FIFOs, "ready" marks), removed
+/// with all it holds when dropped. Anyone may write in it, as in /tmp: some
+/// commands run as another user.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("rinit-{tag}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let sticky = std::os::unix::fs::PermissionsExt::from_mode(0o1777);
+        fs::set_permissions(&dir, sticky).unwrap();
+        Scratch(dir)
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// The path of `name` in it.
+    pub fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+
+    /// What `name` holds; empty while it does not exist.
+    pub fn read(&self, name: &str) -> String {
+        fs::read_to_string(self.0.join(name)).unwrap_or_default()
+    }
+
+    /// Whether `name` exists.
+    pub fn has(&self, name: &str) -> bool {
+        fs::symlink_metadata(self.0.join(name)).is_ok()
+    }
+
+    /// Waits for `name` to exist; what it holds then, failing the test with
+    /// "`what` never came" at PATIENCE.
+    pub fn wait_for(&self, name: &str, what: &str) -> String {
+        within(PATIENCE, || fs::read_to_string(self.0.join(name)).ok())
+            .unwrap_or_else(|| panic!("{what} never came"))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Sends `sig` to `pid`, failing the test if it cannot.
+pub fn kill(pid: i32, sig: i32) {
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
+}
+
+/// Starts `cmd` with stdin /dev/null, its stdout and stderr read into lines.
+pub fn spawn_reading(mut cmd: Command) -> (Child, Lines, Lines) {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let (out, err) = (Lines::default(), Lines::default());
+    out.clone().collect_from(child.stdout.take().unwrap());
+    err.clone().collect_from(child.stderr.take().unwrap());
+    (child, out, err)
+}
+
+/// SIGTERM to rinit, `after` that a SIGINT: the command's "got-INT" line,
+/// if it came, and how long it took from the SIGINT.
+pub fn stop_then_interrupt(rinit: i32, out: &Lines, after: Duration) -> (Option<String>, Duration) {
+    kill(rinit, libc::SIGTERM);
+    thread::sleep(after);
+    timed(|| {
+        kill(rinit, libc::SIGINT);
+        out.wait_for("got-INT", PATIENCE)
+    })
+}
+
+/// Whether `reader` (non-blocking) reaches EOF within `timeout`.
+pub fn reaches_eof(reader: &mut fs::File, timeout: Duration) -> bool {
+    let eof = within(timeout, || match reader.read(&mut [0u8; 64]) {
+        Ok(0) => Some(()),
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+        Err(e) => panic!("{e}"),
+    });
+    eof.is_some()
+}
+
+/// Runs `case` for each of `cases`, `workers` at a time; a line for each one
+/// that failed (or panicked), named by its case.
+pub fn each_in_parallel<C: std::fmt::Debug + Sync>(
+    workers: usize,
+    cases: &[C],
+    case: impl Fn(&C) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let Some(c) = cases.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                else {
+                    return;
+                };
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(c)));
+                let why = match outcome {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(why)) => why,
+                    Err(panic) => panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "panicked".into()),
+                };
+                failures.lock().unwrap().push(format!("{c:?}: {why}"));
+            });
+        }
+    });
+    failures.into_inner().unwrap()
+}
+
 /// Standard signals rinit relays and a recorder can catch: 1-31 but KILL,
 /// STOP and CHLD.
 pub fn relayed_standard_signals() -> Vec<i32> {
@@ -528,17 +741,13 @@ pub fn inherit_fd(cmd: &mut Command, fd: i32) {
 /// Waits for `child` to exit, killing it (and, through unshare --kill-child,
 /// its namespace) past PATIENCE: its exit code, None if it had to be killed.
 pub fn wait_or_kill(child: &mut Child) -> Option<i32> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        if Instant::now() > deadline {
+    match within(PATIENCE, || child.try_wait().unwrap()) {
+        Some(status) => status.code(),
+        None => {
             let _ = child.kill();
             let _ = child.wait();
-            return None;
+            None
         }
-        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -612,18 +821,86 @@ pub fn python(script: &str, input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A moment a wait gives up at: the one place the tests read the clock
+/// to wait, so that no test writes a deadline loop by hand.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    set: Instant,
+    at: Instant,
+}
+
+impl Deadline {
+    /// `timeout` from now.
+    pub fn after(timeout: Duration) -> Deadline {
+        let set = Instant::now();
+        Deadline {
+            set,
+            at: set + timeout,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        Instant::now() >= self.at
+    }
+
+    /// The time left; None once it has passed.
+    pub fn left(&self) -> Option<Duration> {
+        self.at.checked_duration_since(Instant::now())
+    }
+
+    /// The time since it was set, for the message of a test that missed it.
+    pub fn elapsed(&self) -> Duration {
+        self.set.elapsed()
+    }
+}
+
 /// Asks `check` every few milliseconds until it gives something; None once
 /// `deadline` has passed (`check` is asked once more at the deadline).
-pub fn until<T>(deadline: Instant, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn until<T>(deadline: Deadline, mut check: impl FnMut() -> Option<T>) -> Option<T> {
     loop {
         if let Some(found) = check() {
             return Some(found);
         }
-        if Instant::now() >= deadline {
+        if deadline.passed() {
             return None;
         }
         thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// `until` a deadline `timeout` from now.
+pub fn within<T>(timeout: Duration, check: impl FnMut() -> Option<T>) -> Option<T> {
+    until(Deadline::after(timeout), check)
+}
+
+/// Asks `ask` every few milliseconds until its answer passes `good`, or
+/// `timeout` has passed: the last answer, for the test to judge and show.
+pub fn last_within<T>(
+    timeout: Duration,
+    mut ask: impl FnMut() -> T,
+    good: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = Deadline::after(timeout);
+    loop {
+        let answer = ask();
+        if good(&answer) || deadline.passed() {
+            return answer;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `condition` holds within `timeout` (asked as `within` asks).
+pub fn holds_within(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    within(timeout, || condition().then_some(())).is_some()
+}
+
+/// What `run` gave and how long it took: for tests whose assertion is a
+/// time ("exits within 2 s", "held for 1 s").
+pub fn timed<T>(run: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let value = run();
+    (value, started.elapsed())
 }
 
 /// rinit's signal mask, as /proc shows it: every signal 1-64 blocked but
@@ -646,28 +923,6 @@ pub fn sigblk_of_every_task(pid: i32) -> Vec<String> {
         }
     }
     blocked
-}
-
-/// `rinit ARGS` in `mode` inside a fresh namespace, as `uid` (and its gid,
-/// no other groups) when given, through setpriv: the test, root, keeps
-/// what it made for rinit (a pipe, a pty) root's.
-pub fn command_as_user(mode: Mode, uid: Option<u32>, args: &[&str]) -> Command {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    if mode == Mode::Subreaper {
-        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-    }
-    if let Some(uid) = uid {
-        let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
-        // The kernel clears the parent-death signal unshare --kill-child
-        // set when the user changes: kept, rinit as PID 1 still dies with
-        // unshare, and takes its namespace along, when the test kills it.
-        cmd.args(["setpriv", &reuid, &regid, "--clear-groups"]);
-        cmd.args(["--pdeathsig", "keep", "--"]);
-    }
-    cmd.arg(rinit_bin()).args(args);
-    clean_slate(&mut cmd);
-    cmd
 }
 
 impl Rinit {
