@@ -125,10 +125,7 @@ fn rinit_leaves_its_start_directory_and_the_command_keeps_it() {
             rinit.expect_out(&format!("ready {}", dir.display()));
             let pid = rinit.pid();
             let cwd = || std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap();
-            let deadline = std::time::Instant::now() + common::PATIENCE;
-            while cwd() != std::path::Path::new("/") && std::time::Instant::now() < deadline {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
+            common::holds_within(common::PATIENCE, || cwd() == std::path::Path::new("/"));
             assert_eq!(cwd(), std::path::Path::new("/"), "{name} {mode:?}");
         }
     }

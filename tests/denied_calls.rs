@@ -21,17 +21,15 @@
 mod common;
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{idle, testkit, Lines, Mode, MODES, PATIENCE};
+use common::{holds_within, idle, testkit, within, Lines, Mode, Scratch, MODES, PATIENCE};
 
 /// Every system call rinit makes, from `strace -f -ff -qq
 /// --pidns-translation` of the glibc builds (target/debug/rinit and
@@ -176,7 +174,8 @@ struct Run {
     child: Child,
     out: Lines,
     err: Lines,
-    file: Option<PathBuf>,
+    /// Where stderr is a regular file: "stderr" in a scratch directory.
+    file: Option<Scratch>,
     status: Option<ExitStatus>,
     /// Whether `stop` saw the command (`idle`) run.
     command_ran: bool,
@@ -184,14 +183,10 @@ struct Run {
 
 impl Run {
     fn start(mode: Mode, mut cmd: Command, stderr: Stderr) -> Run {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let file = (stderr == Stderr::File).then(|| {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            std::env::temp_dir().join(format!("rinit-denied-{}-{n}.log", std::process::id()))
-        });
+        let file = (stderr == Stderr::File).then(|| Scratch::new("denied"));
         cmd.stdin(Stdio::null()).stdout(Stdio::piped());
         match &file {
-            Some(path) => cmd.stderr(fs::File::create(path).unwrap()),
+            Some(dir) => cmd.stderr(fs::File::create(dir.path("stderr")).unwrap()),
             None => cmd.stderr(Stdio::piped()),
         };
         let mut child = cmd.spawn().expect("start unshare");
@@ -213,9 +208,7 @@ impl Run {
 
     /// The pid of a process below the test's child named `name`.
     fn find(&self, name: &str) -> Option<i32> {
-        common::descendants(self.child.id() as i32)
-            .into_iter()
-            .find(|&p| common::comm(p).as_deref() == Some(name))
+        common::descendant_named(self.child.id() as i32, name)
     }
 
     fn exited(&mut self) -> bool {
@@ -228,13 +221,12 @@ impl Run {
     /// Waits until `idle` runs (rinit started it) or everything ended,
     /// then sends SIGTERM to rinit, if it still runs; how it ended.
     fn stop(&mut self) -> Ended {
-        let deadline = Instant::now() + PATIENCE;
-        while !self.exited() && Instant::now() < deadline {
-            if self.find("idle").is_some() {
-                self.command_ran = true;
-                break;
-            }
-            thread::sleep(Duration::from_millis(5));
+        let ran = within(PATIENCE, || match self.exited() {
+            true => Some(false),
+            false => self.find("idle").map(|_| true),
+        });
+        if ran == Some(true) {
+            self.command_ran = true;
         }
         self.terminate()
     }
@@ -251,12 +243,8 @@ impl Run {
 
     /// How rinit ended, waiting up to `patience`.
     fn ended(&mut self, patience: Duration) -> Ended {
-        let deadline = Instant::now() + patience;
-        while !self.exited() {
-            if Instant::now() > deadline {
-                return Ended::Hung;
-            }
-            thread::sleep(Duration::from_millis(5));
+        if !holds_within(patience, || self.exited()) {
+            return Ended::Hung;
         }
         // A moment for the reader threads to drain the pipes.
         thread::sleep(Duration::from_millis(20));
@@ -283,7 +271,7 @@ impl Run {
     /// Everything on stderr so far.
     fn stderr(&self) -> String {
         match &self.file {
-            Some(path) => fs::read_to_string(path).unwrap_or_default(),
+            Some(dir) => dir.read("stderr"),
             None => self.err.text(),
         }
     }
@@ -318,9 +306,6 @@ impl Drop for Run {
             // kernel every other process in it.
             let _ = self.child.kill();
             let _ = self.child.wait();
-        }
-        if let Some(path) = &self.file {
-            let _ = fs::remove_file(path);
         }
     }
 }
@@ -496,45 +481,6 @@ fn every_v_line_reaches_a_root_owned_pipe_with_pwritev2_denied() {
     verdict(failures, 2 * MODES.len());
 }
 
-/// A FIFO in the temporary directory, removed when dropped.
-struct Fifo(PathBuf);
-
-impl Fifo {
-    fn new(tag: &str) -> Fifo {
-        let path = std::env::temp_dir().join(format!("rinit-denied-{tag}-{}", std::process::id()));
-        let _ = fs::remove_file(&path);
-        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::S_IRWXU).unwrap();
-        Fifo(path)
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for Fifo {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-        let _ = fs::remove_file(format!("{}.ready", self.path()));
-    }
-}
-
-/// Whether `reader` (non-blocking) reaches EOF within `within`.
-fn reaches_eof(reader: &mut fs::File, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        match reader.read(&mut [0u8; 64]) {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => panic!("{e}"),
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 #[test]
 fn an_inherited_pipe_ends_while_the_command_runs_with_close_range_denied() {
     let mut failures = Vec::new();
@@ -543,29 +489,28 @@ fn an_inherited_pipe_ends_while_the_command_runs_with_close_range_denied() {
         // namespace by a shell that then becomes the launcher (and rinit):
         // nothing else holds a copy. The command closes its own copy,
         // says so, and idles: from then on only rinit can hold the pipe.
-        let fifo = Fifo::new(&format!("{mode:?}"));
+        let scratch = Scratch::new("denied-fifo");
+        let fifo = scratch.path("fifo");
+        nix::unistd::mkfifo(fifo.as_str(), nix::sys::stat::Mode::S_IRWXU).unwrap();
         let mut reader = fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK)
-            .open(&fifo.0)
+            .open(&fifo)
             .unwrap();
-        let ready = format!("{}.ready", fifo.path());
-        let opens = ["sh", "-c", "exec 3>\"$0\"; exec \"$@\"", fifo.path()];
+        let ready = scratch.path("fifo.ready");
+        let opens = ["sh", "-c", "exec 3>\"$0\"; exec \"$@\"", &fifo];
         let script = format!("exec 3>&-; : > '{ready}'; exec '{}'", idle());
         let args = ["--", "sh", "-c", &script];
         let cmd = launch(mode, &opens, Some(("close_range", "EPERM")), &args);
         let mut run = Run::start(mode, cmd, Stderr::Pipe);
-        let deadline = Instant::now() + PATIENCE;
-        while fs::metadata(&ready).is_err() && !run.exited() && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
+        holds_within(PATIENCE, || fs::metadata(&ready).is_ok() || run.exited());
         assert!(
             fs::metadata(&ready).is_ok(),
             "{mode:?}: the command never ran; {}",
             run.printed()
         );
         // The writer was there: from now on a read of 0 bytes is EOF.
-        let eof = reaches_eof(&mut reader, Duration::from_secs(2));
+        let eof = common::reaches_eof(&mut reader, Duration::from_secs(2));
         let runs = run.find("idle").is_some();
         assert!(runs, "{mode:?}: the command is gone; {}", run.printed());
         let ended = run.terminate();

@@ -6,13 +6,11 @@
 mod common;
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Stdio};
+use std::time::Duration;
 
-use common::{Mode, MODES};
+use common::{Mode, Namespace, Scratch, MODES};
 
 /// Opens what rinit is handed as descriptor 3, then execs rinit: a FIFO's
 /// write end, or a listening TCP socket on loopback whose port it writes
@@ -37,89 +35,45 @@ os.set_inheritable(3, True)
 os.execv(argv[0], argv)
 "#;
 
-/// A scratch path for one test run, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str, mode: Mode) -> Scratch {
-        let path =
-            std::env::temp_dir().join(format!("rinit-{name}-{}-{mode:?}", std::process::id()));
-        let _ = fs::remove_file(&path);
-        Scratch(path)
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-    fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + common::PATIENCE;
-        loop {
-            if let Ok(text) = fs::read_to_string(&self.0) {
-                return text;
-            }
-            assert!(Instant::now() < deadline, "{what} never came");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
 /// `rinit -- sh -c SCRIPT` in `mode`, handed descriptor 3 (see HAND_OVER).
 fn start_handed(mode: Mode, kind: &str, target: &str, script: &str) -> Child {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    if mode == Mode::Subreaper {
-        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-    }
-    cmd.args([
+    let mut cmd = Namespace::new(mode).command(
         "python3",
-        "-c",
-        HAND_OVER,
-        kind,
-        target,
-        common::rinit_bin(),
-    ])
-    .args(["--", "sh", "-c", script])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    common::clean_slate(&mut cmd);
+        &[
+            "-c",
+            HAND_OVER,
+            kind,
+            target,
+            common::rinit_bin(),
+            "--",
+            "sh",
+            "-c",
+            script,
+        ],
+    );
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     cmd.spawn().unwrap()
 }
 
 #[test]
 fn a_pipe_handed_to_the_container_ends_when_the_command_closes_its_end() {
     for mode in MODES {
-        let fifo = Scratch::new("fifo", mode);
-        nix::unistd::mkfifo(fifo.path(), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let scratch = Scratch::new("descriptors-fifo");
+        let fifo = scratch.path("fifo");
+        nix::unistd::mkfifo(fifo.as_str(), nix::sys::stat::Mode::S_IRWXU).unwrap();
         let mut reader = fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK)
-            .open(&fifo.0)
+            .open(&fifo)
             .unwrap();
         // The command closes its end at once and lives on for 5 s.
-        let ready = Scratch::new("fifo-ready", mode);
-        let script = format!("exec 3>&-; : > {}; sleep 5", ready.path());
-        let mut child = start_handed(mode, "fifo", fifo.path(), &script);
-        ready.wait_for("the command");
+        let script = format!("exec 3>&-; : > {}; sleep 5", scratch.path("ready"));
+        let mut child = start_handed(mode, "fifo", &fifo, &script);
+        scratch.wait_for("ready", "the command");
         // The writer was there: from now on a read of 0 bytes is EOF.
-        let started = Instant::now();
-        let eof = loop {
-            match reader.read(&mut [0u8; 64]) {
-                Ok(0) => break true,
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => panic!("{e}"),
-            }
-            if started.elapsed() > Duration::from_secs(2) {
-                break false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
+        let eof = common::reaches_eof(&mut reader, Duration::from_secs(2));
         let _ = child.kill();
         let _ = child.wait();
         assert!(
@@ -132,23 +86,16 @@ fn a_pipe_handed_to_the_container_ends_when_the_command_closes_its_end() {
 #[test]
 fn a_socket_handed_for_activation_refuses_connections_once_the_app_closes_it() {
     for mode in MODES {
-        let port = Scratch::new("port", mode);
-        let ready = Scratch::new("ready", mode);
-        let script = format!("exec 3>&-; : > {}; sleep 5", ready.path());
-        let mut child = start_handed(mode, "listen", port.path(), &script);
-        let port: u16 = port.wait_for("the port").parse().unwrap();
-        ready.wait_for("the app");
+        let scratch = Scratch::new("descriptors-socket");
+        let script = format!("exec 3>&-; : > {}; sleep 5", scratch.path("ready"));
+        let mut child = start_handed(mode, "listen", &scratch.path("port"), &script);
+        let port: u16 = scratch.wait_for("port", "the port").parse().unwrap();
+        scratch.wait_for("ready", "the app");
         let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         // rinit lets go right after the command started, which may be a
         // moment after the app closed its copy: refused within a second.
-        let deadline = std::time::Instant::now() + Duration::from_secs(1);
-        let connected = loop {
-            let connected = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1));
-            if connected.is_err() || std::time::Instant::now() > deadline {
-                break connected;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let connect = || std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1));
+        let connected = common::last_within(Duration::from_secs(1), connect, Result::is_err);
         let _ = child.kill();
         let _ = child.wait();
         let refused = connected
@@ -164,11 +111,11 @@ fn a_socket_handed_for_activation_refuses_connections_once_the_app_closes_it() {
 #[test]
 fn the_command_still_gets_what_rinit_was_handed() {
     for mode in MODES {
-        let port = Scratch::new("handed", mode);
+        let scratch = Scratch::new("descriptors-handed");
         let mut child = start_handed(
             mode,
             "listen",
-            port.path(),
+            &scratch.path("port"),
             "[ -S /proc/self/fd/3 ] || [ -e /proc/self/fd/3 ]",
         );
         assert_eq!(common::wait_or_kill(&mut child), Some(0), "{mode:?}");

@@ -18,20 +18,16 @@
 mod common;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::fs;
 use std::os::unix::process::CommandExt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{
-    command_as, command_as_user, descendants, sigblk_of_every_task, status_field, testkit, until,
-    Lines, Mode, Rinit, EVERY_SIGNAL_BLOCKED, MODES, PATIENCE, RTMIN,
+    command_as, descendants, each_in_parallel, holds_within, sigblk_of_every_task, status_field,
+    testkit, within, Deadline, Lines, Mode, Namespace, Rinit, Scratch, EVERY_SIGNAL_BLOCKED, MODES,
+    PATIENCE, RTMIN,
 };
 
 /// How many cases run at once: they mostly wait for each other's signals,
@@ -116,42 +112,6 @@ fn every_state() -> Vec<State> {
     states
 }
 
-/// A file for one case, removed (with FILE.ready and FILE.done) when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "rinit-every-state-{name}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = fs::remove_file(&path);
-        Scratch(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-
-    fn with(&self, suffix: &str) -> PathBuf {
-        PathBuf::from(format!("{}{suffix}", self.path()))
-    }
-
-    fn read(&self) -> String {
-        fs::read_to_string(&self.0).unwrap_or_default()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-        let _ = fs::remove_file(self.with(".ready"));
-        let _ = fs::remove_file(self.with(".done"));
-    }
-}
-
 /// Where the test reads rinit's stderr back.
 enum Back {
     /// A pipe or a pty the test reads as rinit writes.
@@ -168,10 +128,7 @@ impl Back {
     fn wait_for(&self, needle: &str) -> bool {
         match self {
             Back::Lines(lines) => lines.wait_for(needle, PATIENCE).is_some(),
-            Back::File(file) => until(Instant::now() + PATIENCE, || {
-                file.read().contains(needle).then_some(())
-            })
-            .is_some(),
+            Back::File(dir) => holds_within(PATIENCE, || dir.read("stderr").contains(needle)),
             Back::Nothing => true,
         }
     }
@@ -179,7 +136,7 @@ impl Back {
     fn text(&self) -> String {
         match self {
             Back::Lines(lines) => lines.text(),
-            Back::File(file) => file.read(),
+            Back::File(dir) => dir.read("stderr"),
             Back::Nothing => "(closed)".into(),
         }
     }
@@ -187,12 +144,12 @@ impl Back {
 
 /// rinit started with `args` in `mode`, as `uid`, its stderr of `kind`.
 fn start(mode: Mode, uid: Option<u32>, kind: Kind, args: &[&str]) -> (Rinit, Back) {
-    let mut cmd = command_as_user(mode, uid, args);
+    let mut cmd = Namespace::new(mode).user(uid).rinit(args);
     let back = match kind {
         Kind::File => {
-            let file = Scratch::new("stderr");
-            cmd.stderr(fs::File::create(&file.0).unwrap());
-            Back::File(file)
+            let dir = Scratch::new("every-state-stderr");
+            cmd.stderr(fs::File::create(dir.path("stderr")).unwrap());
+            Back::File(dir)
         }
         Kind::Pipe => {
             let (read, write) = nix::unistd::pipe().unwrap();
@@ -286,10 +243,8 @@ fn enter(state: State) -> Result<InState, String> {
         Moment::StopHeld => {
             s.rinit.signal(libc::SIGTERM);
             // Taken off the queue: rinit holds it.
-            let taken = until(Instant::now() + PATIENCE, || {
-                (!pending(pid).contains(&libc::SIGTERM)).then_some(())
-            });
-            if taken.is_none() {
+            let taken = holds_within(PATIENCE, || !pending(pid).contains(&libc::SIGTERM));
+            if !taken {
                 return stuck(&s, "took the SIGTERM");
             }
         }
@@ -400,37 +355,6 @@ fn counts(out: &Lines, label: &str) -> HashMap<i32, usize> {
         .collect()
 }
 
-/// Runs `case` for each of `cases`, WORKERS at a time; a line for each one
-/// that failed (or panicked), named by its case.
-fn each_in_parallel<C: fmt::Debug + Sync>(
-    cases: &[C],
-    case: impl Fn(&C) -> Result<(), String> + Sync,
-) -> Vec<String> {
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    thread::scope(|scope| {
-        for _ in 0..WORKERS {
-            scope.spawn(|| loop {
-                let Some(c) = cases.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    return;
-                };
-                let outcome = catch_unwind(AssertUnwindSafe(|| case(c)));
-                let why = match outcome {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(why)) => why,
-                    Err(panic) => panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "panicked".into()),
-                };
-                failures.lock().unwrap().push(format!("{c:?}: {why}"));
-            });
-        }
-    });
-    failures.into_inner().unwrap()
-}
-
 fn assert_all_passed(what: &str, total: usize, failures: Vec<String>) {
     assert!(
         failures.is_empty(),
@@ -443,7 +367,7 @@ fn assert_all_passed(what: &str, total: usize, failures: Vec<String>) {
 #[test]
 fn every_task_of_rinit_blocks_every_signal_but_kill_and_stop_in_every_state() {
     let states = every_state();
-    let failures = each_in_parallel(&states, |&state| {
+    let failures = each_in_parallel(WORKERS, &states, |&state| {
         let mut s = enter(state)?;
         let pid = s.rinit.pid();
         match mask_problem(pid) {
@@ -457,7 +381,7 @@ fn every_task_of_rinit_blocks_every_signal_but_kill_and_stop_in_every_state() {
 #[test]
 fn in_every_state_each_signal_sent_to_rinit_reaches_the_command_once_and_rinit_lives_on() {
     let states = every_state();
-    let failures = each_in_parallel(&states, |&state| {
+    let failures = each_in_parallel(WORKERS, &states, |&state| {
         let mut s = enter(state)?;
         let pid = s.rinit.pid();
         let label = s.label;
@@ -468,10 +392,10 @@ fn in_every_state_each_signal_sent_to_rinit_reaches_the_command_once_and_rinit_l
                 // rinit may be gone: said below.
                 unsafe { libc::kill(pid, n) };
             }
-            let arrived = until(Instant::now() + RELAYED_WITHIN, || {
+            let arrived = holds_within(RELAYED_WITHIN, || {
                 let now = counts(&s.rinit.out, label);
                 let all = round.iter().all(|n| now[n] >= expected[n]);
-                (all || !alive(pid)).then_some(())
+                all || !alive(pid)
             });
             if !alive(pid) {
                 // Away from PID 1 the shell above says what killed it.
@@ -482,7 +406,7 @@ fn in_every_state_each_signal_sent_to_rinit_reaches_the_command_once_and_rinit_l
                 };
                 return Err(format!("rinit was killed{by}\n{}", s.report()));
             }
-            if arrived.is_none() {
+            if !arrived {
                 let now = counts(&s.rinit.out, label);
                 let missing: Vec<String> = round
                     .iter()
@@ -528,18 +452,9 @@ fn alive(pid: i32) -> bool {
 /// what rinit's exit status cannot tell, since a shell reports a death by
 /// signal N as 128+N too.
 fn with_orphan_report(mode: Mode, args: &[&str]) -> Command {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    if mode == Mode::Subreaper {
-        cmd.args([
-            "sh",
-            "-c",
-            "\"$0\" \"$@\"; s=$?; kill -0 -1 2>/dev/null && echo 'orphans left'; exit $s",
-        ]);
-    }
-    cmd.arg(common::rinit_bin()).args(args);
-    common::clean_slate(&mut cmd);
-    cmd
+    Namespace::new(mode)
+        .after("kill -0 -1 2>/dev/null && echo 'orphans left'")
+        .rinit(args)
 }
 
 #[test]
@@ -548,11 +463,11 @@ fn after_lines_to_a_file_sig32_33_and_34_kill_the_command_and_rinit_exits_with_1
         .into_iter()
         .flat_map(|mode| [32, 33, RTMIN].map(|n| (mode, n)))
         .collect();
-    let failures = each_in_parallel(&cases, |&(mode, n)| {
-        let file = Scratch::new("log");
+    let failures = each_in_parallel(WORKERS, &cases, |&(mode, n)| {
+        let dir = Scratch::new("every-state-log");
         let mut cmd = with_orphan_report(mode, &["-v", "--", "sleep", "100"]);
-        cmd.stderr(fs::File::create(&file.0).unwrap());
-        let back = Back::File(file);
+        cmd.stderr(fs::File::create(dir.path("stderr")).unwrap());
+        let back = Back::File(dir);
         let mut rinit = Rinit::spawn_keeping_stderr(mode, cmd);
         let report = |rinit: &Rinit| {
             format!(
@@ -607,7 +522,7 @@ fn kill_after_fires_on_time_though_sig32_33_and_34_arrive_while_rinit_waits() {
         .into_iter()
         .flat_map(|mode| LOGS.map(|logs| (mode, logs)))
         .collect();
-    let failures = each_in_parallel(&cases, |&(mode, logs)| {
+    let failures = each_in_parallel(WORKERS, &cases, |&(mode, logs)| {
         let (kind, uid, verbose) = match logs {
             Logs::None => (Kind::Pipe, None, &[][..]),
             Logs::Through(kind, uid) => (kind, uid, &["-v"][..]),
@@ -627,7 +542,8 @@ fn kill_after_fires_on_time_though_sig32_33_and_34_arrive_while_rinit_waits() {
         {
             return Err(format!("never started\n{}", report(&rinit)));
         }
-        let sent = Instant::now();
+        // Ended within 2 s of the SIGTERM.
+        let deadline = Deadline::after(Duration::from_secs(2));
         rinit.signal(libc::SIGTERM);
         if rinit.out.wait_for("child SIGTERM", PATIENCE).is_none() {
             return Err(format!("SIGTERM never relayed\n{}", report(&rinit)));
@@ -640,8 +556,8 @@ fn kill_after_fires_on_time_though_sig32_33_and_34_arrive_while_rinit_waits() {
             unsafe { libc::kill(pid, n) };
             thread::sleep(Duration::from_millis(30));
         }
-        let exited = rinit.wait_timeout(Duration::from_secs(2).saturating_sub(sent.elapsed()));
-        let took = sent.elapsed();
+        let exited = rinit.wait_timeout(deadline.left().unwrap_or_default());
+        let took = deadline.elapsed();
         match exited.map(|s| s.code()) {
             Some(Some(137)) => Ok(()),
             Some(code) => Err(format!(
@@ -685,7 +601,7 @@ fn with_another_namespaces_proc_rinit_signals_not_one_of_20_bystanders() {
                    (trap '' USR1 USR2; exec sleep 600) & echo 'command ready'; \
                    while :; do sleep 0.05; done";
     let cases = [false, true];
-    let failures = each_in_parallel(&cases, |&signal_all| {
+    let failures = each_in_parallel(WORKERS, &cases, |&signal_all| {
         let mut cmd = Command::new("unshare");
         cmd.args(["--pid", "--fork", "--kill-child", "--", "sh", "-c", script]);
         // No -v: the warning is the one line rinit writes.
@@ -703,7 +619,7 @@ fn with_another_namespaces_proc_rinit_signals_not_one_of_20_bystanders() {
         rinit.expect_out("bystanders ready");
         // Each one started once it has exec'd sleep.
         let root = rinit.child_id();
-        let started = until(Instant::now() + PATIENCE, || {
+        let started = within(PATIENCE, || {
             let found = running(root, &["sleep", "601"]);
             (found.len() == 20).then_some(found)
         });
@@ -774,8 +690,9 @@ fn an_app_behind_a_wrapper_gets_one_stop_signal_as_rewritten_and_never_a_second(
             }
         }
     }
-    let failures = each_in_parallel(&cases, |&case| {
-        let file = Scratch::new("stops");
+    let failures = each_in_parallel(WORKERS, &cases, |&case| {
+        let dir = Scratch::new("every-state-stops");
+        let file = dir.path("stops");
         let mut args = Vec::new();
         if case.to_quit {
             let rule = match case.name {
@@ -790,7 +707,7 @@ fn an_app_behind_a_wrapper_gets_one_stop_signal_as_rewritten_and_never_a_second(
             false => "\"$0\" stops \"$1\" 1000; exit $?",
             true => "\"$0\" stops \"$1\" 1000 --setsid; exit $?",
         };
-        args.extend(["--", "sh", "-c", app, testkit(), file.path()]);
+        args.extend(["--", "sh", "-c", app, testkit(), &file]);
         let mut cmd = command_as(case.name, case.mode, &args);
         // A shell killed by SIGQUIT dumps no core here.
         unsafe {
@@ -832,10 +749,10 @@ fn an_app_behind_a_wrapper_gets_one_stop_signal_as_rewritten_and_never_a_second(
         };
         let code = rinit.exit_code();
         let mut problems = Vec::new();
-        if file.read() != want {
-            problems.push(format!("the app got {:?}, not {want:?}", file.read()));
+        if dir.read("stops") != want {
+            problems.push(format!("the app got {:?}, not {want:?}", dir.read("stops")));
         }
-        if !file.with(".done").exists() {
+        if !dir.has("stops.done") {
             problems.push("the app never finished".into());
         }
         if code != status {

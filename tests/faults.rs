@@ -7,9 +7,9 @@ mod common;
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{clean_slate, rinit_bin, run_with_deadline, testkit, Mode, Rinit};
+use common::{clean_slate, rinit_bin, run_with_deadline, testkit, Mode, Namespace, Rinit};
 
 const NOBODY: u32 = 65534;
 
@@ -114,24 +114,14 @@ fn a_child_stopped_and_continued_is_not_taken_for_dead() {
 fn a_terminal_hang_up_ends_the_command_and_rinit_with_129() {
     // As under `docker run -it`: rinit is PID 1 and leads the session whose
     // controlling terminal hangs up, so the kernel's SIGHUP comes to rinit.
-    let mut cmd = Command::new("unshare");
-    cmd.args([
-        "--pid",
-        "--fork",
-        "--mount-proc",
-        "--kill-child",
-        "--",
-        "setsid",
-        "--ctty",
-    ])
-    .args([rinit_bin(), "-v", "--", "sleep", "100"]);
-    clean_slate(&mut cmd);
+    let args = ["--ctty", rinit_bin(), "-v", "--", "sleep", "100"];
+    let mut cmd = Namespace::new(Mode::Pid1).command("setsid", &args);
     let mut master = common::attach_pty(&mut cmd, false);
     let mut child = cmd.spawn().unwrap();
     let mut seen = Vec::new();
-    let deadline = Instant::now() + common::PATIENCE;
+    let deadline = common::Deadline::after(common::PATIENCE);
     while !String::from_utf8_lossy(&seen).contains("started 'sleep 100'") {
-        assert!(Instant::now() < deadline, "rinit never started");
+        assert!(!deadline.passed(), "rinit never started");
         let mut buf = [0u8; 1024];
         let n = std::io::Read::read(&mut master, &mut buf).unwrap();
         seen.extend_from_slice(&buf[..n]);
@@ -148,20 +138,10 @@ fn in_namespaces(script: &str) -> Option<(i32, String, String)> {
         eprintln!("skipped: mounting needs root");
         return None;
     }
-    let mut cmd = Command::new("unshare");
-    cmd.args([
-        "--pid",
-        "--fork",
-        "--mount",
-        "--kill-child",
-        "--",
-        "sh",
-        "-c",
-        script,
-    ])
-    .env("RINIT", rinit_bin())
-    .env("TESTKIT", testkit());
-    clean_slate(&mut cmd);
+    let mut cmd = Namespace::new(Mode::Pid1)
+        .own_mounts()
+        .command("sh", &["-c", script]);
+    cmd.env("RINIT", rinit_bin()).env("TESTKIT", testkit());
     Some(run_with_deadline(cmd))
 }
 

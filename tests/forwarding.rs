@@ -4,25 +4,20 @@
 
 mod common;
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{comm, descendants, testkit, Mode, Rinit, MODES};
+use common::{
+    descendant_above, descendant_named, testkit, within, Mode, Namespace, Rinit, MODES, PATIENCE,
+};
 
 fn wait_for_process(rinit: &mut Rinit, name: &str) {
     let root = rinit.pid();
-    let deadline = Instant::now() + common::PATIENCE;
-    while !descendants(root)
-        .iter()
-        .any(|&p| comm(p).as_deref() == Some(name))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "{name} never started\n{}",
-            rinit.report()
-        );
-        thread::sleep(Duration::from_millis(5));
-    }
+    let started = within(PATIENCE, || descendant_named(root, name));
+    assert!(
+        started.is_some(),
+        "{name} never started\n{}",
+        rinit.report()
+    );
 }
 
 #[test]
@@ -42,31 +37,11 @@ fn sigterm_stops_a_shell_wrapped_app_at_once_as_pid_1() {
 
 #[test]
 fn control_a_bare_shell_as_pid_1_never_sees_sigterm() {
-    let mut cmd = std::process::Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
-    if !common::is_root() {
-        cmd.args(["--user", "--map-root-user"]);
-    }
-    cmd.args(["--", "sh", "-c", "sleep 1000; echo after"]);
+    let cmd = Namespace::new(Mode::Pid1).command("sh", &["-c", "sleep 1000; echo after"]);
     let mut shell = Rinit::spawn(Mode::Pid1, cmd);
     let root = std::process::id() as i32;
-    let deadline = Instant::now() + common::PATIENCE;
-    let sh = loop {
-        let found = descendants(root).into_iter().find(|&p| {
-            comm(p).as_deref() == Some("sh")
-                && descendants(p)
-                    .iter()
-                    .any(|&c| comm(c).as_deref() == Some("sleep"))
-        });
-        if let Some(sh) = found {
-            break sh;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the shell never started its sleep"
-        );
-        thread::sleep(Duration::from_millis(5));
-    };
+    let sh = within(PATIENCE, || descendant_above(root, "sh", "sleep"))
+        .unwrap_or_else(|| panic!("the shell never started its sleep"));
     assert_eq!(unsafe { libc::kill(sh, libc::SIGTERM) }, 0);
     assert!(
         shell.wait_timeout(Duration::from_secs(1)).is_none(),

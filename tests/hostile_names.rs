@@ -112,25 +112,23 @@ fn unicode_line_separators_in_a_name_are_escaped_in_text_json_and_inspect() {
     let script = format!("exec -a \"$(printf '{SEPARATED}')\" sleep 100");
     let mut rinit = Rinit::start(Mode::Pid1, &["--", "bash", "-c", &script]);
     let pid = rinit.pid().to_string();
-    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let deadline = common::Deadline::after(common::PATIENCE);
     for json in [false, true] {
         // JSON doubles each backslash of the escapes.
         let shown = match json {
             false => SEPARATED_SHOWN.to_owned(),
             true => SEPARATED_SHOWN.replace('\\', r"\\"),
         };
-        let report = loop {
+        let inspect = || {
             let mut cmd = Command::new(rinit_bin());
             cmd.args(["--inspect", &pid]);
             if json {
                 cmd.arg("--json");
             }
-            let (_, out, _) = run_with_deadline(cmd);
-            if out.contains(&shown) || std::time::Instant::now() > deadline {
-                break out;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            run_with_deadline(cmd).1
         };
+        let left = deadline.left().unwrap_or_default();
+        let report = common::last_within(left, inspect, |out| out.contains(&shown));
         assert!(report.contains(&shown), "{report}");
         assert!(!report.contains(SEPARATORS), "{report:?}");
     }
@@ -166,17 +164,14 @@ fn inspect_shows_hostile_command_lines_escaped_in_text_and_json() {
     let mut rinit = Rinit::start(Mode::Pid1, &["--", "bash", "-c", &script]);
     let pid = rinit.pid();
     let shown = r"x\n[rinit] y\u{1b}[2J\xff 100";
-    let deadline = std::time::Instant::now() + common::PATIENCE;
-    let text = loop {
+    let inspect = || {
         let mut cmd = Command::new(rinit_bin());
         cmd.args(["--inspect", &pid.to_string()]);
         let (status, out, err) = run_with_deadline(cmd);
         assert_eq!(status, 0, "{err}");
-        if out.contains(shown) || std::time::Instant::now() > deadline {
-            break out;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        out
     };
+    let text = common::last_within(common::PATIENCE, inspect, |out| out.contains(shown));
     assert!(text.contains(shown), "{text}");
     for line in text.lines() {
         assert!(!line.starts_with("[rinit] y"), "{line:?}");

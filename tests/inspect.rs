@@ -5,19 +5,17 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Once;
-use std::time::{Duration, Instant};
 
-use common::{clean_slate, comm, descendants, rinit_bin, run_with_deadline, testkit, Mode, Rinit};
+use common::{
+    comm, descendant_above, descendants, last_within, rinit_bin, run_with_deadline, testkit,
+    within, Mode, Namespace, Rinit, Scratch, PATIENCE,
+};
 
 /// Starts `args` as PID 1 of a new namespace (without rinit).
 fn pid1(args: &[&str]) -> Rinit {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-        .args(args);
-    clean_slate(&mut cmd);
+    let cmd = Namespace::new(Mode::Pid1).command(args[0], &args[1..]);
     Rinit::spawn(Mode::Pid1, cmd)
 }
 
@@ -25,20 +23,8 @@ fn pid1(args: &[&str]) -> Rinit {
 /// has a child named `child` (so it is set up).
 fn find(holder: &mut Rinit, name: &str, child: &str) -> i32 {
     let root = holder.child_id();
-    let deadline = Instant::now() + common::PATIENCE;
-    loop {
-        let found = descendants(root).into_iter().find(|&p| {
-            comm(p).as_deref() == Some(name)
-                && descendants(p)
-                    .iter()
-                    .any(|&c| comm(c).as_deref() == Some(child))
-        });
-        if let Some(pid) = found {
-            return pid;
-        }
-        assert!(Instant::now() < deadline, "no {name} with a {child}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    within(PATIENCE, || descendant_above(root, name, child))
+        .unwrap_or_else(|| panic!("no {name} with a {child}"))
 }
 
 fn inspect(args: &[&str]) -> String {
@@ -187,14 +173,8 @@ fn zombie_children_are_marked_and_counted() {
     // `sleep 0` exits at once; the exec'd `sleep 1000` never reaps it.
     let mut shell = pid1(&["sh", "-c", "sleep 0 & sleep 0 & exec sleep 1000"]);
     let pid = find_named_after(&mut shell, "sleep");
-    let deadline = Instant::now() + common::PATIENCE;
-    let text = loop {
-        let text = inspect(&[&pid.to_string()]);
-        if text.contains("zombies: 2") || Instant::now() > deadline {
-            break text;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let asked = || inspect(&[&pid.to_string()]);
+    let text = last_within(PATIENCE, asked, |text| text.contains("zombies: 2"));
     assert!(text.contains("processes below it: 2, zombies: 2"), "{text}");
     assert_eq!(text.matches("<- zombie").count(), 2, "{text}");
     assert!(text.contains("nothing reaps them"), "{text}");
@@ -207,18 +187,14 @@ fn zombie_children_are_marked_and_counted() {
 }
 
 fn find_named_after(holder: &mut Rinit, name: &str) -> i32 {
-    let deadline = Instant::now() + common::PATIENCE;
-    loop {
-        let root = holder.child_id();
-        if let Some(p) = descendants(root).into_iter().find(|&p| {
+    let root = holder.child_id();
+    let found = within(PATIENCE, || {
+        descendants(root).into_iter().find(|&p| {
             comm(p).as_deref() == Some(name)
                 && common::status_field(p, "NSpid").is_some_and(|n| n.ends_with("\t1"))
-        }) {
-            return p;
-        }
-        assert!(Instant::now() < deadline, "no {name}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        })
+    });
+    found.unwrap_or_else(|| panic!("no {name}"))
 }
 
 #[test]
@@ -368,27 +344,6 @@ fn another_user_is_told_what_it_could_not_read_never_a_guess() {
     assert_eq!(fields, ["\"forwarded\"", "true", "[]"]);
 }
 
-/// A scratch directory of this test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("rinit-inspect-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The command below the init (a shell) starts two sleepers: `sleep 1001`
 /// leaves its group and session (setsid, as `php-fpm -D` does), `sleep
 /// 1002` stays in the shell's group; the shell waits.
@@ -397,7 +352,7 @@ const DAEMONS: &str = "setsid sleep 1001 & sleep 1002 & wait";
 /// The host pid of the process named `init` below `holder` once both
 /// sleepers of DAEMONS run (the setsid'd one has exec'd `sleep`).
 fn init_with_daemons(holder: &Rinit, init: &str) -> i32 {
-    let found = common::until(Instant::now() + common::PATIENCE, || {
+    let found = within(PATIENCE, || {
         let below = descendants(holder.child_id());
         let init = below
             .iter()
@@ -519,21 +474,11 @@ fn tini_dumb_init_and_catatonit_as_pid_1_each_miss_whom_their_own_rule_misses() 
         ("tini", &["--"], ("RINIT_SIGNAL_ALL", "1"), &both),
     ];
     for (init, flags, (key, value), missed) in cases {
-        let mut cmd = Command::new("unshare");
-        cmd.args([
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "--kill-child",
-            "--",
-            init,
-        ])
-        .args(flags)
-        .args(["sh", "-c", DAEMONS]);
+        let args = [flags, &["sh", "-c", DAEMONS]].concat();
+        let mut cmd = Namespace::new(Mode::Pid1).command(init, &args);
         if !key.is_empty() {
             cmd.env(key, value);
         }
-        clean_slate(&mut cmd);
         let holder = Rinit::spawn(Mode::Pid1, cmd);
         let name = init.rsplit('/').next().unwrap();
         let pid = init_with_daemons(&holder, name);

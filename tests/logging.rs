@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{Mode, Rinit, MODES};
+use common::{Mode, Namespace, Rinit, MODES};
 
 #[test]
 fn verbose_names_the_signal_and_its_sender() {
@@ -106,28 +106,19 @@ fn a_stalled_log_reader_never_stops_rinit_whatever_user_it_runs_as() {
     // rinit may not reopen it. The command fills it and blocks there; a
     // SIGUSR1 must still be relayed, its line dropped, and rinit exit.
     let fill = "head -c 70000 /dev/zero >&2; exec sleep 1";
-    for user in [None, Some("65534")] {
+    for user in [None, Some(65534)] {
         for mode in MODES {
             let (read, write) = nix::unistd::pipe().unwrap();
-            let mut cmd = std::process::Command::new("unshare");
-            cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-            if mode == Mode::Subreaper {
-                cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-            }
-            if let Some(uid) = user {
-                let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
-                cmd.args(["setpriv", &reuid, &regid, "--clear-groups", "--"]);
-            }
-            cmd.args([common::rinit_bin(), "-v", "--", "sh", "-c", fill])
-                .stdin(Stdio::null())
+            let mut cmd = Namespace::new(mode)
+                .user(user)
+                .rinit(&["-v", "--", "sh", "-c", fill]);
+            cmd.stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(write));
-            common::clean_slate(&mut cmd);
             let mut child = cmd.spawn().unwrap();
             // Wait for the pipe to be full (whole pages: some 60 kB of 64).
-            let deadline = std::time::Instant::now() + common::PATIENCE;
-            loop {
-                let mut queued: libc::c_int = 0;
+            let mut queued: libc::c_int = 0;
+            let full = common::holds_within(common::PATIENCE, || {
                 unsafe {
                     libc::ioctl(
                         std::os::fd::AsRawFd::as_raw_fd(&read),
@@ -135,19 +126,10 @@ fn a_stalled_log_reader_never_stops_rinit_whatever_user_it_runs_as() {
                         &mut queued,
                     )
                 };
-                if queued > 60_000 {
-                    break;
-                }
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "{user:?} {mode:?}: pipe never filled ({queued})"
-                );
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            let rinit = common::descendants(child.id() as i32)
-                .into_iter()
-                .find(|&p| common::comm(p).as_deref() == Some("rinit"))
-                .unwrap();
+                queued > 60_000
+            });
+            assert!(full, "{user:?} {mode:?}: pipe never filled ({queued})");
+            let rinit = common::descendant_named(child.id() as i32, "rinit").unwrap();
             assert_eq!(unsafe { libc::kill(rinit, libc::SIGUSR1) }, 0);
             let status = common::wait_or_kill(&mut child);
             drop(read);

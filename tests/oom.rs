@@ -8,9 +8,8 @@ mod common;
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
-use common::{testkit, Mode, Rinit, MODES};
+use common::{testkit, Mode, Namespace, Rinit, MODES};
 
 /// A memory cgroup of 48 MiB below this test's own, removed when dropped;
 /// None where none can be made (not root, no memory controller).
@@ -35,18 +34,9 @@ impl Cgroup {
     /// `rinit ARGS` as PID 1 (or under a shell), moved into this cgroup
     /// before it starts.
     fn rinit(&self, mode: Mode, args: &[&str]) -> Rinit {
-        let mut cmd = Command::new("unshare");
-        cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
         let procs = self.0.join("cgroup.procs");
-        let enter = format!("echo $$ > {}; ", procs.display());
-        let script = match mode {
-            Mode::Pid1 => enter + "exec \"$@\"",
-            Mode::Subreaper => enter + "\"$@\"; exit $?",
-        };
-        cmd.args(["sh", "-c", &script, "sh", common::rinit_bin()])
-            .args(args);
-        common::clean_slate(&mut cmd);
-        Rinit::spawn(mode, cmd)
+        let enter = format!("echo $$ > {}", procs.display());
+        Rinit::spawn(mode, Namespace::new(mode).before(&enter).rinit(args))
     }
 }
 
@@ -122,16 +112,9 @@ fn without_a_readable_count_the_line_says_so_and_json_has_no_verdict() {
     for mode in MODES {
         // /sys/fs/cgroup hidden under an empty tmpfs, in a mount namespace
         // of rinit's own.
-        let mut cmd = Command::new("unshare");
-        cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-        let hide = "mount -t tmpfs none /sys/fs/cgroup && ";
-        let script = match mode {
-            Mode::Pid1 => format!("{hide}exec \"$@\""),
-            Mode::Subreaper => format!("{hide}\"$@\"; exit $?"),
-        };
-        cmd.args(["sh", "-c", &script, "sh", common::rinit_bin()])
-            .args(["--log-format", "json", "--", "sh", "-c", "kill -9 $$"]);
-        common::clean_slate(&mut cmd);
+        let cmd = Namespace::new(mode)
+            .before("mount -t tmpfs none /sys/fs/cgroup")
+            .rinit(&["--log-format", "json", "--", "sh", "-c", "kill -9 $$"]);
         let mut rinit = Rinit::spawn(mode, cmd);
         assert_eq!(rinit.exit_code(), 137, "{}", rinit.report());
         let killed = event(&rinit.err.text(), "killed");

@@ -242,28 +242,19 @@ fn l_shows_the_license_and_s_is_accepted() {
 #[test]
 fn p_relays_the_signal_the_kernel_sends_when_rinit_s_parent_dies() {
     // PID 1 holds the namespace; a subshell is rinit's parent, and dies.
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
-    if !common::is_root() {
-        cmd.args(["--user", "--map-root-user"]);
-    }
     // The holder sleeps rather than `wait`: a `wait` would return when the
     // parent dies, and PID 1 exiting takes the whole namespace with it.
     let script = "(\"$@\"; :) & exec sleep 1000";
-    cmd.args([
-        "--",
-        "sh",
-        "-c",
-        script,
-        "sh",
+    let rinit = [
         common::rinit_bin(),
         "-p",
         "SIGUSR1",
         "--",
         testkit(),
         "record",
-    ]);
-    common::clean_slate(&mut cmd);
+    ];
+    let args = [&["-c", script, "sh"][..], &rinit].concat();
+    let cmd = common::Namespace::new(Mode::Pid1).command("sh", &args);
     let mut rinit = Rinit::spawn(Mode::Subreaper, cmd);
     rinit.expect_out("child ready");
     let parent = common::status_field(rinit.pid(), "PPid")

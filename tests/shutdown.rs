@@ -5,59 +5,37 @@
 mod common;
 
 use std::fs;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{testkit, Mode, Rinit, MODES};
+use common::{holds_within, testkit, timed, Mode, Namespace, Rinit, Scratch, MODES, PATIENCE};
 
-/// A file path for one test run, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("rinit-{name}-{}-{n}", std::process::id()));
-        Scratch(path)
-    }
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-    fn saved(&self) -> bool {
-        fs::read_to_string(&self.0).is_ok_and(|s| s == "saved\n")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-        let _ = fs::remove_file(format!("{}.ready", self.path()));
-    }
+/// Whether the writer (`rinit-testkit on-term`) saved `file`.
+fn saved(file: &str) -> bool {
+    fs::read_to_string(file).is_ok_and(|s| s == "saved\n")
 }
 
 /// The command starts a background writer, waits until it is set up, and
 /// exits with 4, leaving the writer behind.
-fn leave_a_writer_behind(file: &Scratch) -> String {
+fn leave_a_writer_behind(file: &str) -> String {
     format!(
-        "\"{}\" on-term {f} 300 & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 4",
+        "\"{}\" on-term {file} 300 & while [ ! -e {file}.ready ]; do sleep 0.01; done; exit 4",
         testkit(),
-        f = file.path()
     )
 }
 
 #[test]
 fn a_process_left_behind_gets_sigterm_and_time_to_save_its_data() {
     for mode in MODES {
-        let file = Scratch::new("writer");
+        let dir = Scratch::new("writer");
+        let file = dir.path("saved");
         let mut rinit = Rinit::start(
             mode,
             &["-v", "--", "sh", "-c", &leave_a_writer_behind(&file)],
         );
         assert_eq!(rinit.exit_code(), 4, "{mode:?}");
         assert!(
-            file.saved(),
+            saved(&file),
             "{mode:?}: the writer's data is lost\n{}",
             rinit.report()
         );
@@ -70,7 +48,8 @@ fn a_process_left_behind_gets_sigterm_and_time_to_save_its_data() {
 #[test]
 fn with_grace_0_what_is_left_loses_its_data() {
     for mode in MODES {
-        let file = Scratch::new("writer-grace0");
+        let dir = Scratch::new("writer-grace0");
+        let file = dir.path("saved");
         let mut rinit = Rinit::start(
             mode,
             &[
@@ -85,18 +64,19 @@ fn with_grace_0_what_is_left_loses_its_data() {
         assert_eq!(rinit.exit_code(), 4, "{mode:?}");
         // Longer than the writer's flush would take, had it been told.
         thread::sleep(Duration::from_millis(600));
-        assert!(!file.saved(), "{mode:?}: --grace 0 waited for the writer");
+        assert!(!saved(&file), "{mode:?}: --grace 0 waited for the writer");
     }
 }
 
 #[test]
 fn a_straggler_ignoring_sigterm_is_killed_when_the_grace_ends() {
     for mode in MODES {
-        let started = Instant::now();
         let script = "(trap '' TERM; exec sleep 100) & sleep 0.1; exit 5";
-        let mut rinit = Rinit::start(mode, &["-vv", "--grace", "1s", "--", "sh", "-c", script]);
-        assert_eq!(rinit.exit_code(), 5, "{mode:?}");
-        let took = started.elapsed();
+        let (rinit, took) = timed(|| {
+            let mut rinit = Rinit::start(mode, &["-vv", "--grace", "1s", "--", "sh", "-c", script]);
+            assert_eq!(rinit.exit_code(), 5, "{mode:?}");
+            rinit
+        });
         assert!(
             took >= Duration::from_millis(1000),
             "{mode:?}: exited after {took:?}, before the grace"
@@ -121,10 +101,11 @@ fn kill_after_ends_a_command_that_ignores_sigterm() {
         let script = "trap '' TERM; echo ready; sleep 100";
         let mut rinit = Rinit::start(mode, &["--kill-after", "1s", "--", "sh", "-c", script]);
         rinit.expect_out("ready");
-        let sent = Instant::now();
-        rinit.signal(libc::SIGTERM);
-        assert_eq!(rinit.exit_code(), 137, "{mode:?}");
-        let took = sent.elapsed();
+        let (code, took) = timed(|| {
+            rinit.signal(libc::SIGTERM);
+            rinit.exit_code()
+        });
+        assert_eq!(code, 137, "{mode:?}");
         assert!(
             took >= Duration::from_millis(950) && took < Duration::from_secs(4),
             "{mode:?}: {took:?}"
@@ -148,19 +129,20 @@ fn stop_delay_holds_sigterm_then_forwards_it() {
     for mode in MODES {
         let mut rinit = Rinit::start(mode, &["--stop-delay", "1s", "--", testkit(), "record"]);
         rinit.expect_out("child ready");
-        let sent = Instant::now();
-        rinit.signal(libc::SIGTERM);
-        rinit.expect_out("child SIGTERM");
-        let took = sent.elapsed();
+        let (_, took) = timed(|| {
+            rinit.signal(libc::SIGTERM);
+            rinit.expect_out("child SIGTERM")
+        });
         assert!(
             took >= Duration::from_millis(950) && took < Duration::from_secs(4),
             "{mode:?}: {took:?}"
         );
         // Other signals are not held.
-        let sent = Instant::now();
-        rinit.signal(libc::SIGUSR1);
-        rinit.expect_out("child SIGUSR1");
-        assert!(sent.elapsed() < Duration::from_millis(900));
+        let (_, took) = timed(|| {
+            rinit.signal(libc::SIGUSR1);
+            rinit.expect_out("child SIGUSR1")
+        });
+        assert!(took < Duration::from_millis(900));
     }
 }
 
@@ -175,14 +157,15 @@ fn a_second_sigterm_or_a_sigint_during_the_stop_delay_forwards_at_once() {
             &["-v", "--stop-delay", "5s", "--", testkit(), "record"],
         );
         rinit.expect_out("child ready");
-        let sent = Instant::now();
-        rinit.signal(libc::SIGTERM);
-        rinit.expect_err("holding it for 5s");
-        rinit.signal(second);
-        rinit.expect_out("child SIGTERM");
-        rinit.expect_out(seen);
+        let (_, took) = timed(|| {
+            rinit.signal(libc::SIGTERM);
+            rinit.expect_err("holding it for 5s");
+            rinit.signal(second);
+            rinit.expect_out("child SIGTERM");
+            rinit.expect_out(seen)
+        });
         assert!(
-            sent.elapsed() < Duration::from_secs(4),
+            took < Duration::from_secs(4),
             "{seen}: the delay was not cut short"
         );
         assert_eq!(rinit.out.count("child SIGTERM"), 1, "{}", rinit.report());
@@ -295,14 +278,14 @@ fn a_stop_that_hangs_is_reported_with_what_still_runs() {
 /// after rinit had exited). Away from PID 1 the namespace's PID 1 is a
 /// shell that outlives rinit and looks.
 fn leftover_fate(name: &str, mode: Mode, args: &[&str], env: &[(&str, &str)]) -> (String, bool) {
-    let log = Scratch::new("leftover");
-    let pidfile = Scratch::new("leftover-pid");
+    let dir = Scratch::new("leftover");
+    let (log, pidfile) = (dir.path("log"), dir.path("pid"));
     let leftover = format!(
         "(trap 'sleep 0.6; echo TERM >> {log}; exit 0' TERM; : > {pid}.ready; \
            while :; do sleep 0.02; done) & \
          echo $! > {pid}; while [ ! -e {pid}.ready ]; do sleep 0.01; done; exit 0",
-        log = log.path(),
-        pid = pidfile.path()
+        log = log,
+        pid = pidfile
     );
     let rinit = common::rinit_as(name);
     let mut words: Vec<&str> = args.to_vec();
@@ -318,7 +301,7 @@ fn leftover_fate(name: &str, mode: Mode, args: &[&str], env: &[(&str, &str)]) ->
         // time it would have had to log a SIGTERM.
         Mode::Subreaper => format!(
             "'{rinit}' {line}; kill -0 $(cat {pid}) 2>/dev/null && echo alive > {pid}.alive; sleep 1",
-            pid = pidfile.path()
+            pid = pidfile
         ),
     };
     let mut cmd = std::process::Command::new("unshare");
@@ -328,9 +311,8 @@ fn leftover_fate(name: &str, mode: Mode, args: &[&str], env: &[(&str, &str)]) ->
     common::clean_slate(&mut cmd);
     let (status, out, err) = common::run_with_deadline(cmd);
     assert_eq!(status, 0, "{name} {args:?} {mode:?}: {out}{err}");
-    let _ = fs::remove_file(format!("{}.ready", pidfile.path()));
-    let survived = fs::remove_file(format!("{}.alive", pidfile.path())).is_ok();
-    (fs::read_to_string(log.path()).unwrap_or_default(), survived)
+    let survived = dir.has("pid.alive");
+    (dir.read("log"), survived)
 }
 
 #[test]
@@ -373,7 +355,8 @@ fn away_from_pid_1_each_name_does_what_its_peer_does_with_leftovers() {
 #[test]
 fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
     for mode in MODES {
-        let log = Scratch::new("cont");
+        let dir = Scratch::new("cont");
+        let log = dir.path("log");
         // Each logs the signals it gets; a SIGTERM ends its loop only after
         // every pending trap ran, so a SIGCONT that came with it shows too.
         let script = format!(
@@ -382,12 +365,11 @@ fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
              sh -c 'trap \"echo stopped CONT >> {log}\" CONT; trap \"echo stopped TERM >> {log}; t=1\" TERM; \
                kill -STOP $$; while [ -z \"$t\" ]; do sleep 0.02; done' & \
              while [ \"$(cut -d' ' -f3 /proc/$!/stat)\" != T ] || [ ! -e {log}.ready ]; do sleep 0.01; done; \
-             rm -f {log}.ready; exit 0",
-            log = log.path()
+             rm -f {log}.ready; exit 0"
         );
         let mut rinit = Rinit::start(mode, &["--", "sh", "-c", &script]);
         assert_eq!(rinit.exit_code(), 0, "{mode:?}");
-        let logged = fs::read_to_string(log.path()).unwrap_or_default();
+        let logged = dir.read("log");
         let mut lines: Vec<&str> = logged.lines().collect();
         lines.sort();
         assert_eq!(
@@ -402,21 +384,17 @@ fn the_drain_sends_sigcont_only_to_stopped_processes_after_their_sigterm() {
 /// Enters rinit's PID namespace from outside, as `docker exec` does, with a
 /// writer that saves FILE 300 ms after its SIGTERM: not rinit's child, so
 /// no SIGCHLD tells rinit when it is gone.
-fn enter_a_writer(rinit: &mut Rinit, file: &Scratch) -> std::process::Child {
+fn enter_a_writer(rinit: &mut Rinit, file: &str) -> std::process::Child {
     let mut cmd = std::process::Command::new("nsenter");
     cmd.args(["--target", &rinit.pid().to_string(), "--pid", "--"])
-        .args([testkit(), "on-term", file.path(), "300"]);
+        .args([testkit(), "on-term", file, "300"]);
     common::clean_slate(&mut cmd);
     let entered = cmd.spawn().expect("nsenter");
-    let ready = format!("{}.ready", file.path());
-    let deadline = Instant::now() + common::PATIENCE;
-    while !std::path::Path::new(&ready).exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the entered writer never started"
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
+    let ready = format!("{file}.ready");
+    assert!(
+        holds_within(PATIENCE, || std::path::Path::new(&ready).exists()),
+        "the entered writer never started"
+    );
     entered
 }
 
@@ -429,22 +407,19 @@ fn as_pid_1_processes_entered_from_outside_get_sigterm_and_their_grace() {
         (&[][..], "sleep 60 & "),
         (&["-a"][..], "sleep 60 & "),
     ] {
-        let file = Scratch::new("entered");
-        let script = format!(
-            "{leaves}until [ -e {f}.go ]; do sleep 0.01; done",
-            f = file.path()
-        );
+        let dir = Scratch::new("entered");
+        let file = dir.path("saved");
+        let script = format!("{leaves}until [ -e {file}.go ]; do sleep 0.01; done");
         let mut args = vec!["-v"];
         args.extend(flags);
         args.extend(["--", "sh", "-c", &script]);
         let mut rinit = Rinit::start(Mode::Pid1, &args);
         let mut entered = enter_a_writer(&mut rinit, &file);
-        fs::write(format!("{}.go", file.path()), "").unwrap();
+        fs::write(format!("{file}.go"), "").unwrap();
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
-        let saved = file.saved();
+        let saved = saved(&file);
         let _ = entered.kill();
         let _ = entered.wait();
-        let _ = fs::remove_file(format!("{}.go", file.path()));
         assert!(
             saved,
             "{flags:?} {leaves}: the entered writer lost its data\n{}",
@@ -457,12 +432,12 @@ fn as_pid_1_processes_entered_from_outside_get_sigterm_and_their_grace() {
 #[test]
 fn what_the_command_leaves_in_its_group_gets_one_sigterm() {
     for mode in MODES {
-        let file = Scratch::new("terms");
+        let dir = Scratch::new("terms");
+        let file = dir.path("terms");
         // Left in the command's group, noting each SIGTERM until SIGKILL.
         let script = format!(
-            "\"{}\" terms {f} & while [ ! -e {f}.ready ]; do sleep 0.01; done; exit 0",
+            "\"{}\" terms {file} & while [ ! -e {file}.ready ]; do sleep 0.01; done; exit 0",
             testkit(),
-            f = file.path()
         );
         let mut cmd = common::command(mode, &["--grace", "300ms", "--", "sh", "-c", &script]);
         // One CPU for all: the noting process, at real-time priority, runs
@@ -477,7 +452,7 @@ fn what_the_command_leaves_in_its_group_gets_one_sigterm() {
         }
         let mut rinit = Rinit::spawn(mode, cmd);
         assert_eq!(rinit.exit_code(), 0, "{mode:?}");
-        let terms = fs::read_to_string(&file.0).unwrap_or_default();
+        let terms = dir.read("terms");
         assert_eq!(terms, "TERM\n", "{mode:?}\n{}", rinit.report());
     }
 }
@@ -486,14 +461,9 @@ fn what_the_command_leaves_in_its_group_gets_one_sigterm() {
 fn with_too_few_descriptors_to_read_proc_the_drain_says_it_cannot_look() {
     for mode in MODES {
         // fds 0-2, the signalfd and the log: nothing left to open /proc with.
-        let mut cmd = std::process::Command::new("unshare");
-        cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-        if mode == Mode::Subreaper {
-            cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-        }
-        cmd.args(["prlimit", "--nofile=5:5", "--", common::rinit_bin()])
-            .args(["-v", "--", "sh", "-c", "sleep 30 & exit 3"]);
-        common::clean_slate(&mut cmd);
+        let limited = ["--nofile=5:5", "--", common::rinit_bin()];
+        let args = [&limited[..], &["-v", "--", "sh", "-c", "sleep 30 & exit 3"]].concat();
+        let cmd = Namespace::new(mode).command("prlimit", &args);
         let mut rinit = Rinit::spawn(mode, cmd);
         assert_eq!(rinit.exit_code(), 3, "{mode:?}\n{}", rinit.report());
         let line = rinit.expect_err("sending SIGTERM to what is left");

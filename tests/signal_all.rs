@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::process::Command;
 
-use common::{rinit_bin, run_with_deadline, Mode, Rinit, MODES};
+use common::{rinit_bin, run_with_deadline, Mode, Rinit, Scratch, MODES};
 
 /// The daemon: on SIGTERM it takes 0.5 s to flush; it logs to `log`.
 fn daemon(log: &str) -> String {
@@ -35,12 +35,6 @@ fn command(log: &str, start: &str) -> String {
 /// background, and a double fork that also leaves it an orphan.
 const STARTS: [&str; 2] = ["setsid sh -c \"$1\" &", "(setsid sh -c \"$1\" &)"];
 
-fn scratch(name: &str) -> String {
-    let path = std::env::temp_dir().join(format!("rinit-all-{name}-{}", std::process::id()));
-    let _ = fs::remove_file(&path);
-    path.to_str().unwrap().to_owned()
-}
-
 /// Starts the command under `rinit ARGS`, with its daemon.
 fn start(mode: Mode, args: &[&str], start: &str, log: &str) -> Rinit {
     let (command, daemon) = (command(log, start), daemon(log));
@@ -53,7 +47,8 @@ fn start(mode: Mode, args: &[&str], start: &str, log: &str) -> Rinit {
 
 /// Stops the command with SIGTERM; returns the log's lines.
 fn stop(mode: Mode, args: &[&str], how: &str, tag: &str) -> Vec<String> {
-    let log = scratch(tag);
+    let dir = Scratch::new("all");
+    let log = dir.path(tag);
     let mut rinit = start(mode, args, how, &log);
     rinit.signal(libc::SIGTERM);
     assert_eq!(
@@ -63,7 +58,6 @@ fn stop(mode: Mode, args: &[&str], how: &str, tag: &str) -> Vec<String> {
         rinit.report()
     );
     let lines = fs::read_to_string(&log).unwrap_or_default();
-    let _ = fs::remove_file(&log);
     lines.lines().map(str::to_owned).collect()
 }
 
@@ -102,30 +96,32 @@ fn without_signal_all_a_daemon_gets_sigterm_only_at_the_drain() {
 #[test]
 fn with_signal_all_every_rewrites_apply_to_every_process_and_v_counts_them() {
     for mode in MODES {
-        let log = scratch(&format!("rw-{mode:?}"));
+        let dir = Scratch::new("all");
+        let log = dir.path(&format!("rw-{mode:?}"));
         let args = ["--signal-all=every", "-v", "-r", "USR2:HUP"];
         let mut rinit = start(mode, &args, STARTS[0], &log);
         rinit.signal(libc::SIGUSR2);
         let line = rinit.expect_err("rewritten to SIGHUP");
         assert!(line.contains("forwarded to every process ("), "{line}");
-        let deadline = std::time::Instant::now() + common::PATIENCE;
-        while !fs::read_to_string(&log)
-            .unwrap_or_default()
-            .contains("daemon-hup")
-        {
-            assert!(std::time::Instant::now() < deadline, "{mode:?}: no HUP");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        let hup = || {
+            fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("daemon-hup")
+        };
+        assert!(
+            common::holds_within(common::PATIENCE, hup),
+            "{mode:?}: no HUP"
+        );
         rinit.signal(libc::SIGTERM);
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
-        let _ = fs::remove_file(&log);
     }
 }
 
 #[test]
 fn with_a_a_signal_that_is_no_stop_reaches_the_command_s_group_alone() {
     for mode in MODES {
-        let log = scratch(&format!("hup-{mode:?}"));
+        let dir = Scratch::new("all");
+        let log = dir.path(&format!("hup-{mode:?}"));
         let mut rinit = start(mode, &["-a", "-v"], STARTS[1], &log);
         rinit.signal(libc::SIGHUP);
         let line = rinit.expect_err("SIGHUP from");
@@ -136,7 +132,6 @@ fn with_a_a_signal_that_is_no_stop_reaches_the_command_s_group_alone() {
         rinit.signal(libc::SIGTERM);
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
         let lines = fs::read_to_string(&log).unwrap_or_default();
-        let _ = fs::remove_file(&log);
         assert!(!lines.contains("daemon-hup"), "{mode:?}: {lines}");
         assert!(lines.contains("daemon-flushed"), "{mode:?}: {lines}");
     }
@@ -156,7 +151,8 @@ fn master(log: &str) -> String {
 #[test]
 fn with_a_a_stop_reaches_a_daemon_s_master_once_and_its_worker_only_through_it() {
     for mode in MODES {
-        let log = scratch(&format!("master-{mode:?}"));
+        let dir = Scratch::new("all");
+        let log = dir.path(&format!("master-{mode:?}"));
         let command = command(&log, STARTS[1]);
         let master = master(&log);
         let args = ["-a", "-v", "--", "sh", "-c", &command, "sh", &master];
@@ -167,7 +163,6 @@ fn with_a_a_stop_reaches_a_daemon_s_master_once_and_its_worker_only_through_it()
         assert!(line.contains(", and once each to 1 outside it: "), "{line}");
         assert_eq!(rinit.exit_code(), 0, "{}", rinit.report());
         let lines = fs::read_to_string(&log).unwrap_or_default();
-        let _ = fs::remove_file(&log);
         // The master's stop came with the command's, not at the drain.
         let master_term = lines.find("master-term");
         assert!(
@@ -181,7 +176,8 @@ fn with_a_a_stop_reaches_a_daemon_s_master_once_and_its_worker_only_through_it()
 #[test]
 fn at_the_drain_a_daemon_s_worker_gets_the_stop_only_through_its_master() {
     for mode in MODES {
-        let log = scratch(&format!("drain-{mode:?}"));
+        let dir = Scratch::new("all");
+        let log = dir.path(&format!("drain-{mode:?}"));
         let command = command(&log, STARTS[1]);
         let master = master(&log);
         let args = ["-v", "--", "sh", "-c", &command, "sh", &master];
@@ -194,7 +190,6 @@ fn at_the_drain_a_daemon_s_worker_gets_the_stop_only_through_its_master() {
         let (_, sent) = line.split_once("; sent to ").expect(&line);
         assert_eq!(sent.matches(" (sh)").count(), 1, "{mode:?}: {line}");
         let lines = fs::read_to_string(&log).unwrap_or_default();
-        let _ = fs::remove_file(&log);
         let master_term = lines.find("master-term");
         assert!(
             master_term.is_some() && master_term > lines.find("command-exit"),

@@ -68,15 +68,16 @@ impl Screen {
 
     /// Waits for `needle` to appear after byte `from`; returns where it ends.
     fn wait_for(&self, needle: &str, from: usize) -> usize {
-        let deadline = std::time::Instant::now() + common::PATIENCE;
+        let deadline = common::Deadline::after(common::PATIENCE);
         let (text, changed) = &*self.0;
         let mut guard = text.lock().unwrap();
         loop {
             if let Some(at) = guard.get(from..).and_then(|t| t.find(needle)) {
                 return from + at + needle.len();
             }
-            let left = deadline.checked_duration_since(std::time::Instant::now());
-            let left = left.unwrap_or_else(|| panic!("no {needle:?} on the terminal:\n{}", *guard));
+            let left = deadline
+                .left()
+                .unwrap_or_else(|| panic!("no {needle:?} on the terminal:\n{}", *guard));
             guard = changed.wait_timeout(guard, left).unwrap().0;
         }
     }
@@ -87,22 +88,13 @@ impl Screen {
 /// takes effect when its target next runs, so a stop can trail the shell's
 /// report of it by a moment.
 fn state_of(root: i32, name: &str, wanted: impl Fn(char) -> bool) -> char {
-    let deadline = std::time::Instant::now() + common::PATIENCE;
-    loop {
-        let pid = common::descendants(root)
-            .into_iter()
-            .find(|&p| common::comm(p).as_deref() == Some(name));
+    let state = || {
+        let pid = common::descendant_named(root, name);
         let pid = pid.unwrap_or_else(|| panic!("no {name} below {root}"));
-        let state = common::status_field(pid, "State")
-            .unwrap()
-            .chars()
-            .next()
-            .unwrap();
-        if wanted(state) || std::time::Instant::now() > deadline {
-            return state;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+        let state = common::status_field(pid, "State").unwrap();
+        state.chars().next().unwrap()
+    };
+    common::last_within(common::PATIENCE, state, |&state| wanted(state))
 }
 
 #[test]
@@ -121,15 +113,9 @@ fn under_dumb_init_c_ctrl_z_stops_the_job_and_fg_resumes_it() {
 /// Runs `dumb-init ARGS -- record` under an interactive bash on a pty, then
 /// Ctrl-Z, `fg` and Ctrl-C, as a person at a terminal would.
 fn ctrl_z_then_fg(args: &[&str], command_stops: bool) {
-    let mut cmd = std::process::Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
-    if !common::is_root() {
-        cmd.args(["--user", "--map-root-user"]);
-    }
-    cmd.args(["--", "bash", "--norc", "--noprofile", "-i"])
-        .env("PS1", "$ ")
-        .env("TERM", "dumb");
-    common::clean_slate(&mut cmd);
+    let mut cmd = common::Namespace::new(common::Mode::Pid1)
+        .command("bash", &["--norc", "--noprofile", "-i"]);
+    cmd.env("PS1", "$ ").env("TERM", "dumb");
     let mut master = common::attach_pty(&mut cmd, true);
     let mut shell = cmd.spawn().unwrap();
     let root = shell.id() as i32;

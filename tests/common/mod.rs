@@ -5,17 +5,31 @@
 //! Everything a test starts lives inside a PID namespace of its own, under
 //! `unshare --kill-child`: when the test ends (or fails, or rinit hangs) the
 //! namespace's PID 1 is killed and the kernel takes every process in it.
+//!
+//! Here: the binaries under test, rinit's run (`Rinit`) and its output
+//! (`Lines`). Beside it: `start` (how a test starts what it runs: the
+//! `Namespace` builder, a clean slate, what it inherits), `wait` (every
+//! wait has a deadline), `procs` (/proc: the process named X below
+//! another) and `scratch` (a directory of the test's own).
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod procs;
+mod scratch;
+mod start;
+mod wait;
+
+// Each test file uses some of them.
+#[allow(unused_imports)]
+pub use {procs::*, scratch::*, start::*, wait::*};
 
 /// The rinit binary under test: cargo's development build, or the one
 /// `RINIT_TEST_BINARY` names (CI points it at `dist/build`'s static musl
@@ -38,6 +52,7 @@ pub fn rinit_bin() -> &'static str {
         _ => env!("CARGO_BIN_EXE_rinit").to_owned(),
     })
 }
+
 /// The helper programs (tests/testkit): a package of its own, so that
 /// `cargo install` installs rinit alone, built here once per test binary
 /// into target/testkit (its own target directory: the build directory of
@@ -175,14 +190,14 @@ impl Lines {
 
     /// Waits until a line contains `needle`; returns it, or None at `timeout`.
     pub fn wait_for(&self, needle: &str, timeout: Duration) -> Option<String> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Deadline::after(timeout);
         let (lines, ready) = &*self.0;
         let mut guard = lines.lock().unwrap();
         loop {
             if let Some(line) = guard.iter().find(|l| l.contains(needle)) {
                 return Some(line.clone());
             }
-            let left = deadline.checked_duration_since(Instant::now())?;
+            let left = deadline.left()?;
             guard = ready.wait_timeout(guard, left).unwrap().0;
         }
     }
@@ -227,52 +242,7 @@ pub fn command(mode: Mode, args: &[&str]) -> Command {
 
 /// The same, with rinit invoked as `name`.
 pub fn command_as(name: &str, mode: Mode, args: &[&str]) -> Command {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
-    if !is_root() {
-        cmd.args(["--user", "--map-root-user"]);
-    }
-    cmd.arg("--");
-    if mode == Mode::Subreaper {
-        // A shell holds PID 1 and waits; `; exit` keeps it from exec'ing rinit.
-        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-    }
-    cmd.arg(rinit_as(name)).args(args);
-    clean_slate(&mut cmd);
-    cmd
-}
-
-/// Starts `cmd` the way an engine starts a container's first process: every
-/// signal at its default action, none blocked, only fds 0-2 open. The test
-/// process itself may have inherited otherwise; tests then add their own.
-pub fn clean_slate(cmd: &mut Command) {
-    unsafe {
-        cmd.pre_exec(|| {
-            for sig in 1..=64 {
-                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                    // The raw system call: glibc refuses to touch 32 and 33.
-                    let default = [0usize; 4];
-                    libc::syscall(
-                        libc::SYS_rt_sigaction,
-                        sig,
-                        default.as_ptr(),
-                        std::ptr::null_mut::<u8>(),
-                        8,
-                    );
-                }
-            }
-            let empty = [0u64; 1];
-            libc::syscall(
-                libc::SYS_rt_sigprocmask,
-                libc::SIG_SETMASK,
-                empty.as_ptr(),
-                std::ptr::null_mut::<u8>(),
-                8,
-            );
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-            Ok(())
-        });
-    }
+    Namespace::new(mode).command(&rinit_as(name), args)
 }
 
 impl Rinit {
@@ -322,23 +292,10 @@ impl Rinit {
             return pid;
         }
         let root = self.child.id() as i32;
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(pid) = descendants(root)
-                .into_iter()
-                .find(|&p| comm(p).as_deref() == Some(self.name.as_str()))
-            {
-                self.pid = Some(pid);
-                return pid;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} never showed up\n{}",
-                self.name,
-                self.report()
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
+        let pid = within(PATIENCE, || descendant_named(root, &self.name))
+            .unwrap_or_else(|| panic!("{} never showed up\n{}", self.name, self.report()));
+        self.pid = Some(pid);
+        pid
     }
 
     pub fn signal(&mut self, sig: i32) {
@@ -361,17 +318,11 @@ impl Rinit {
 
     /// Waits for rinit to exit; None if it is still running at `timeout`.
     pub fn wait_timeout(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                self.status = Some(status);
-                return Some(status);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(5));
+        let status = within(timeout, || self.child.try_wait().unwrap());
+        if status.is_some() {
+            self.status = status;
         }
+        status
     }
 
     /// Waits for rinit's exit code, failing the test if it does not come.
@@ -406,10 +357,6 @@ impl Drop for Rinit {
     }
 }
 
-pub fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// Runs rinit directly, as a child of the test (subreaper mode, no
 /// namespace), for commands that end by themselves: (exit code, stdout, stderr).
 pub fn run_plain(args: &[&str]) -> (i32, String, String) {
@@ -439,49 +386,60 @@ pub fn run_with_deadline(mut cmd: Command) -> (i32, String, String) {
     )
 }
 
-/// The command name of a process.
-pub fn comm(pid: i32) -> Option<String> {
-    fs::read_to_string(format!("/proc/{pid}/comm"))
-        .ok()
-        .map(|s| s.trim_end().to_owned())
+/// Starts `cmd` with stdin /dev/null, its stdout and stderr read into lines.
+pub fn spawn_reading(mut cmd: Command) -> (Child, Lines, Lines) {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let (out, err) = (Lines::default(), Lines::default());
+    out.clone().collect_from(child.stdout.take().unwrap());
+    err.clone().collect_from(child.stderr.take().unwrap());
+    (child, out, err)
 }
 
-/// A field of /proc/PID/status, e.g. "voluntary_ctxt_switches".
-pub fn status_field(pid: i32, field: &str) -> Option<String> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| {
-        l.strip_prefix(field)?
-            .strip_prefix(':')
-            .map(|v| v.trim().to_owned())
+/// SIGTERM to rinit, `after` that a SIGINT: the command's "got-INT" line,
+/// if it came, and how long it took from the SIGINT.
+pub fn stop_then_interrupt(rinit: i32, out: &Lines, after: Duration) -> (Option<String>, Duration) {
+    kill(rinit, libc::SIGTERM);
+    thread::sleep(after);
+    timed(|| {
+        kill(rinit, libc::SIGINT);
+        out.wait_for("got-INT", PATIENCE)
     })
 }
 
-/// Every process below `root`, from the parent links in /proc.
-pub fn descendants(root: i32) -> Vec<i32> {
-    let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some((_, after)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
-            children.entry(ppid).or_default().push(pid);
+/// Runs `case` for each of `cases`, `workers` at a time; a line for each one
+/// that failed (or panicked), named by its case.
+pub fn each_in_parallel<C: std::fmt::Debug + Sync>(
+    workers: usize,
+    cases: &[C],
+    case: impl Fn(&C) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let Some(c) = cases.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                else {
+                    return;
+                };
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(c)));
+                let why = match outcome {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(why)) => why,
+                    Err(panic) => panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "panicked".into()),
+                };
+                failures.lock().unwrap().push(format!("{c:?}: {why}"));
+            });
         }
-    }
-    let mut found = Vec::new();
-    let mut todo = vec![root];
-    while let Some(pid) = todo.pop() {
-        for &child in children.get(&pid).map(Vec::as_slice).unwrap_or_default() {
-            found.push(child);
-            todo.push(child);
-        }
-    }
-    found
+    });
+    failures.into_inner().unwrap()
 }
 
 /// Standard signals rinit relays and a recorder can catch: 1-31 but KILL,
@@ -490,68 +448,6 @@ pub fn relayed_standard_signals() -> Vec<i32> {
     (1..=31)
         .filter(|&n| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(&n))
         .collect()
-}
-
-/// Makes `cmd` start with `sig` ignored, as an inherited SIG_IGN.
-pub fn inherit_ignored(cmd: &mut Command, sig: i32) {
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::signal(sig, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-}
-
-/// Makes `cmd` start with `sig` blocked.
-pub fn inherit_blocked(cmd: &mut Command, sig: i32) {
-    unsafe {
-        cmd.pre_exec(move || {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, sig);
-            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            Ok(())
-        });
-    }
-}
-
-/// Hands `cmd` an extra open descriptor, `fd`, that is not close-on-exec.
-pub fn inherit_fd(cmd: &mut Command, fd: i32) {
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::dup2(0, fd);
-            Ok(())
-        });
-    }
-}
-
-/// Waits for `child` to exit, killing it (and, through unshare --kill-child,
-/// its namespace) past PATIENCE: its exit code, None if it had to be killed.
-pub fn wait_or_kill(child: &mut Child) -> Option<i32> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The pid, as the test sees it, of the process below `root` whose pid in
-/// its own namespace is `ns_pid`.
-pub fn host_pid(root: i32, ns_pid: i32) -> i32 {
-    descendants(root)
-        .into_iter()
-        .find(|&p| {
-            status_field(p, "NSpid")
-                .is_some_and(|ns| ns.rsplit('\t').next() == Some(&ns_pid.to_string()))
-        })
-        .unwrap_or_else(|| panic!("no process {ns_pid} below {root}"))
 }
 
 /// Asserts that a signal relayed to `rinit -- rinit-testkit record --fork`
@@ -577,26 +473,6 @@ pub fn assert_reaches(rinit: &mut Rinit, group: bool) {
     assert_eq!(reached, group, "group: {group}\n{}", rinit.report());
 }
 
-/// Gives `cmd` a new pty as stdin, stdout and stderr; with `session`, also
-/// a session of its own with the pty as controlling terminal, as a terminal
-/// emulator or `docker run -it` sets it up. Returns the master side.
-pub fn attach_pty(cmd: &mut Command, session: bool) -> fs::File {
-    let pty = nix::pty::openpty(None, None).unwrap();
-    cmd.stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(Stdio::from(pty.slave));
-    if session {
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setsid();
-                libc::ioctl(0, libc::TIOCSCTTY, 0);
-                Ok(())
-            });
-        }
-    }
-    fs::File::from(pty.master)
-}
-
 /// Runs a Python script on `input` (a JSON document, say: Python's parser
 /// also proves it parses); its stdout.
 pub fn python(script: &str, input: &str) -> String {
@@ -610,64 +486,6 @@ pub fn python(script: &str, input: &str) -> String {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "not JSON: {input}");
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asks `check` every few milliseconds until it gives something; None once
-/// `deadline` has passed (`check` is asked once more at the deadline).
-pub fn until<T>(deadline: Instant, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    loop {
-        if let Some(found) = check() {
-            return Some(found);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// rinit's signal mask, as /proc shows it: every signal 1-64 blocked but
-/// KILL and STOP, which cannot be.
-pub const EVERY_SIGNAL_BLOCKED: &str = "fffffffffffbfeff";
-
-/// The `SigBlk` of every task (thread) of process `pid`, in the order
-/// /proc/PID/task lists them; empty when the process is gone.
-pub fn sigblk_of_every_task(pid: i32) -> Vec<String> {
-    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    let mut blocked = Vec::new();
-    for task in tasks.flatten() {
-        let Ok(status) = fs::read_to_string(task.path().join("status")) else {
-            continue;
-        };
-        if let Some(mask) = status.lines().find_map(|l| l.strip_prefix("SigBlk:")) {
-            blocked.push(mask.trim().to_owned());
-        }
-    }
-    blocked
-}
-
-/// `rinit ARGS` in `mode` inside a fresh namespace, as `uid` (and its gid,
-/// no other groups) when given, through setpriv: the test, root, keeps
-/// what it made for rinit (a pipe, a pty) root's.
-pub fn command_as_user(mode: Mode, uid: Option<u32>, args: &[&str]) -> Command {
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    if mode == Mode::Subreaper {
-        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit $?"]);
-    }
-    if let Some(uid) = uid {
-        let (reuid, regid) = (format!("--reuid={uid}"), format!("--regid={uid}"));
-        // The kernel clears the parent-death signal unshare --kill-child
-        // set when the user changes: kept, rinit as PID 1 still dies with
-        // unshare, and takes its namespace along, when the test kills it.
-        cmd.args(["setpriv", &reuid, &regid, "--clear-groups"]);
-        cmd.args(["--pdeathsig", "keep", "--"]);
-    }
-    cmd.arg(rinit_bin()).args(args);
-    clean_slate(&mut cmd);
-    cmd
 }
 
 impl Rinit {
@@ -689,28 +507,4 @@ impl Rinit {
             status: None,
         }
     }
-}
-
-/// A new cgroup directory for `controller` below this test process's own
-/// (cgroup v1's hierarchy of that controller, else v2's unified one),
-/// named for `tag`; with whether it is v1. Not yet created.
-pub fn own_cgroup_child(controller: &str, tag: &str) -> Option<(std::path::PathBuf, bool)> {
-    let own = fs::read_to_string("/proc/self/cgroup").ok()?;
-    let name = format!("rinit-test-{tag}-{}", std::process::id());
-    let v1 = own.lines().find_map(|l| {
-        let mut f = l.splitn(3, ':');
-        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == controller)
-            .then(|| path.to_owned())
-    });
-    let parent = match &v1 {
-        Some(path) => format!("/sys/fs/cgroup/{controller}{path}"),
-        None => format!(
-            "/sys/fs/cgroup{}",
-            own.lines().find_map(|l| l.strip_prefix("0::"))?
-        ),
-    };
-    Some((std::path::PathBuf::from(parent).join(name), v1.is_some()))
 }

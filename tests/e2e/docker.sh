@@ -150,54 +150,54 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 under() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 run() { docker run -d --name "$1" "${@:2}" >/dev/null; }
 
-say "a) control: shell form, sh -c is PID 1"
-run e2e-a rinit-e2e-shell-form
-wait_log e2e-a "app: ready"
-check "a: PID 1 is the shell" test "$(docker exec e2e-a cat /proc/1/comm)" = sh
+say "control: shell form, sh -c is PID 1"
+run e2e-shell-form rinit-e2e-shell-form
+wait_log e2e-shell-form "app: ready"
+check "shell form: PID 1 is the shell" test "$(docker exec e2e-shell-form cat /proc/1/comm)" = sh
 # What rinit --inspect says inside the container (the image carries rinit
 # at /sbin/rinit, unused by its shell-form ENTRYPOINT).
-verdict=$(docker exec e2e-a /sbin/rinit --inspect)
-check "a: --inspect says the kernel drops SIGTERM" grep -q "so the kernel drops it" <<<"$verdict"
-secs=$(stop_seconds e2e-a 5)
-code=$(exit_code e2e-a)
-row "a) shell form: \`ENTRYPOINT app && …\` (sh is PID 1)" "$secs" "$code"
-check "a: docker stop waits out its timeout" at_least "$secs" 5
-check "a: the container is SIGKILLed (137)" test "$code" = 137
-check "a: the app never hears SIGTERM" not has_log e2e-a "got SIGTERM"
+verdict=$(docker exec e2e-shell-form /sbin/rinit --inspect)
+check "shell form: --inspect says the kernel drops SIGTERM" grep -q "so the kernel drops it" <<<"$verdict"
+secs=$(stop_seconds e2e-shell-form 5)
+code=$(exit_code e2e-shell-form)
+row "shell form: \`ENTRYPOINT app && …\` (sh is PID 1)" "$secs" "$code"
+check "shell form: docker stop waits out its timeout" at_least "$secs" 5
+check "shell form: the container is SIGKILLed (137)" test "$code" = 137
+check "shell form: the app never hears SIGTERM" not has_log e2e-shell-form "got SIGTERM"
 
-say "b) exec form under rinit"
-run e2e-b rinit-e2e-exec-form
-wait_log e2e-b "app: ready"
-secs=$(stop_seconds e2e-b 10)
-code=$(exit_code e2e-b)
-row "b) \`ENTRYPOINT [\"/sbin/rinit\", \"--\", \"app\"]\`" "$secs" "$code"
-check "b: docker stop returns in under 2 s" under "$secs" 2
-check "b: the app's shutdown line is logged" has_log e2e-b "app: flushed, exiting"
-check "b: the exit code is the app's (0)" test "$code" = 0
+say "exec form under rinit"
+run e2e-exec-form rinit-e2e-exec-form
+wait_log e2e-exec-form "app: ready"
+secs=$(stop_seconds e2e-exec-form 10)
+code=$(exit_code e2e-exec-form)
+row "\`ENTRYPOINT [\"/sbin/rinit\", \"--\", \"app\"]\`" "$secs" "$code"
+check "exec form: docker stop returns in under 2 s" under "$secs" 2
+check "exec form: the app's shutdown line is logged" has_log e2e-exec-form "app: flushed, exiting"
+check "exec form: the exit code is the app's (0)" test "$code" = 0
 
-say "c) a wrapper shell that forwards nothing"
-run e2e-c rinit-e2e-wrapper
-wait_log e2e-c "app: ready"
-secs=$(stop_seconds e2e-c 10)
-code=$(exit_code e2e-c)
-row "c) \`rinit -- sh -c \"app; echo after\"\` (app flushes for 0.5 s)" "$secs" "$code"
-check "c: the app got SIGTERM through the group" has_log e2e-c "app: got SIGTERM"
-check "c: the app's flush finished before the container went" has_log e2e-c "app: flushed, exiting"
-check "c: docker stop returns in under 3 s" under "$secs" 3
-check "c: the shell died of SIGTERM (143)" test "$code" = 143
+say "a wrapper shell that forwards nothing"
+run e2e-wrapper-shell rinit-e2e-wrapper
+wait_log e2e-wrapper-shell "app: ready"
+secs=$(stop_seconds e2e-wrapper-shell 10)
+code=$(exit_code e2e-wrapper-shell)
+row "\`rinit -- sh -c \"app; echo after\"\` (app flushes for 0.5 s)" "$secs" "$code"
+check "wrapper shell: the app got SIGTERM through the group" has_log e2e-wrapper-shell "app: got SIGTERM"
+check "wrapper shell: the app's flush finished before the container went" has_log e2e-wrapper-shell "app: flushed, exiting"
+check "wrapper shell: docker stop returns in under 3 s" under "$secs" 3
+check "wrapper shell: the shell died of SIGTERM (143)" test "$code" = 143
 
-say "d) docker kill -s USR1 and -s HUP"
-run e2e-d rinit-e2e-exec-form
-wait_log e2e-d "app: ready"
-docker kill -s USR1 e2e-d >/dev/null
-check "d: SIGUSR1 reaches the app" wait_log e2e-d "app: got SIGUSR1"
-docker kill -s HUP e2e-d >/dev/null
-check "d: SIGHUP reaches the app" wait_log e2e-d "app: got SIGHUP"
-secs=$(stop_seconds e2e-d 10)
-code=$(exit_code e2e-d)
-row "d) \`docker kill -s USR1\`, \`-s HUP\`, then stop" "$secs" "$code"
-check "d: docker stop returns in under 2 s" under "$secs" 2
-check "d: the exit code is the app's (0)" test "$code" = 0
+say "docker kill -s USR1 and -s HUP"
+run e2e-docker-kill rinit-e2e-exec-form
+wait_log e2e-docker-kill "app: ready"
+docker kill -s USR1 e2e-docker-kill >/dev/null
+check "docker kill: SIGUSR1 reaches the app" wait_log e2e-docker-kill "app: got SIGUSR1"
+docker kill -s HUP e2e-docker-kill >/dev/null
+check "docker kill: SIGHUP reaches the app" wait_log e2e-docker-kill "app: got SIGHUP"
+secs=$(stop_seconds e2e-docker-kill 10)
+code=$(exit_code e2e-docker-kill)
+row "\`docker kill -s USR1\`, \`-s HUP\`, then stop" "$secs" "$code"
+check "docker kill: docker stop returns in under 2 s" under "$secs" 2
+check "docker kill: the exit code is the app's (0)" test "$code" = 0
 
 # zombies CONTAINER: how many zombies its ps shows; fails when ps does.
 zombies() {
@@ -207,40 +207,40 @@ zombies() {
   grep -c '^Z' <<<"$states" || true
 }
 
-say "e0) control: orphans under an app that is PID 1 and reaps nothing"
-run e2e-e0 rinit-e2e-orphans-bare
-wait_log e2e-e0 "app: ready"
+say "control: orphans under an app that is PID 1 and reaps nothing"
+run e2e-orphans-bare rinit-e2e-orphans-bare
+wait_log e2e-orphans-bare "app: ready"
 sleep 1
-bare_zombies=$(zombies e2e-e0)
-check "e0: without an init the orphans stay zombies" test "$bare_zombies" = 8
-secs=$(stop_seconds e2e-e0 10)
-code=$(exit_code e2e-e0)
-row "e0) control: 8 orphans, app is PID 1: zombies after 1 s: $bare_zombies" "$secs" "$code"
-check "e0: the app, PID 1 with a handler, stops at once with 0" test "$code" = 0
+bare_zombies=$(zombies e2e-orphans-bare)
+check "orphans without an init: they stay zombies" test "$bare_zombies" = 8
+secs=$(stop_seconds e2e-orphans-bare 10)
+code=$(exit_code e2e-orphans-bare)
+row "control: 8 orphans, app is PID 1: zombies after 1 s: $bare_zombies" "$secs" "$code"
+check "orphans without an init: the app, PID 1 with a handler, stops at once with 0" test "$code" = 0
 
-say "e) orphans are reaped"
-run e2e-e rinit-e2e-orphans
-wait_log e2e-e "app: ready"
+say "orphans are reaped"
+run e2e-orphans-reaped rinit-e2e-orphans
+wait_log e2e-orphans-reaped "app: ready"
 sleep 1
-zombies=$(zombies e2e-e)
-check "e: no zombie after the orphans exit" test "$zombies" = 0
-secs=$(stop_seconds e2e-e 10)
-code=$(exit_code e2e-e)
-row "e) the same under rinit: zombies after 1 s: $zombies" "$secs" "$code"
-check "e: docker stop returns in under 2 s" under "$secs" 2
-check "e: the exit code is the app's (0)" test "$code" = 0
+zombies=$(zombies e2e-orphans-reaped)
+check "orphans under rinit: no zombie after the orphans exit" test "$zombies" = 0
+secs=$(stop_seconds e2e-orphans-reaped 10)
+code=$(exit_code e2e-orphans-reaped)
+row "8 orphans under rinit: zombies after 1 s: $zombies" "$secs" "$code"
+check "orphans under rinit: docker stop returns in under 2 s" under "$secs" 2
+check "orphans under rinit: the exit code is the app's (0)" test "$code" = 0
 
-say "f) docker run --init with rinit as the engine's init"
-run e2e-f --init rinit-e2e-plain
-wait_log e2e-f "app: ready"
-check "f: PID 1 is the engine's init" test "$(docker exec e2e-f cat /proc/1/comm)" = docker-init
-check "f: the engine's init is rinit" grep -q '^tini version .*_rinit - git.rinit$' <<<"$(docker exec e2e-f /sbin/docker-init --version 2>/dev/null)"
-secs=$(stop_seconds e2e-f 10)
-code=$(exit_code e2e-f)
-row "f) \`docker run --init\` (init-path = rinit)" "$secs" "$code"
-check "f: docker stop returns in under 2 s" under "$secs" 2
-check "f: the app's shutdown line is logged" has_log e2e-f "app: flushed, exiting"
-check "f: the exit code is the app's (0)" test "$code" = 0
+say "docker run --init with rinit as the engine's init"
+run e2e-engine-init --init rinit-e2e-plain
+wait_log e2e-engine-init "app: ready"
+check "docker run --init: PID 1 is the engine's init" test "$(docker exec e2e-engine-init cat /proc/1/comm)" = docker-init
+check "docker run --init: the engine's init is rinit" grep -q '^tini version .*_rinit - git.rinit$' <<<"$(docker exec e2e-engine-init /sbin/docker-init --version 2>/dev/null)"
+secs=$(stop_seconds e2e-engine-init 10)
+code=$(exit_code e2e-engine-init)
+row "\`docker run --init\` (init-path = rinit)" "$secs" "$code"
+check "docker run --init: docker stop returns in under 2 s" under "$secs" 2
+check "docker run --init: the app's shutdown line is logged" has_log e2e-engine-init "app: flushed, exiting"
+check "docker run --init: the exit code is the app's (0)" test "$code" = 0
 
 # interactive NAME IMAGE: runs `docker run -it` on a pty, types Ctrl-C once
 # the app is ready; prints "READY GOT_SIGINT GOT_SIGHUP SECONDS EXIT_CODE".
@@ -272,46 +272,46 @@ print(f"{int(ready)} {int(got)} {int(hup)} {time.time() - start:.2f} {os.waitsta
 EOF
 }
 
-say "g) docker run -it: Ctrl-C reaches the app"
-read -r ready got hup secs code <<<"$(interactive e2e-g rinit-e2e-exec-form)"
-check "g: the app started on a terminal" test "$ready" = 1
-check "g: Ctrl-C reached the app" test "$got" = 1
-check "g: the container ended with the app's exit code (0)" test "$code" = 0
-row "g) \`docker run -it\`, Ctrl-C (seconds from Ctrl-C to exit)" "$secs" "$code"
+say "docker run -it: Ctrl-C reaches the app"
+read -r ready got hup secs code <<<"$(interactive e2e-terminal rinit-e2e-exec-form)"
+check "docker run -it: the app started on a terminal" test "$ready" = 1
+check "docker run -it: Ctrl-C reached the app" test "$got" = 1
+check "docker run -it: the container ended with the app's exit code (0)" test "$code" = 0
+row "\`docker run -it\`, Ctrl-C (seconds from Ctrl-C to exit)" "$secs" "$code"
 
-say "h) as dumb-init, docker run -it: the app takes the terminal"
-read -r ready got hup secs code <<<"$(interactive e2e-h rinit-e2e-dumb-init)"
-check "h: the app started on a terminal" test "$ready" = 1
-check "h: Ctrl-C reached the app in its own session" test "$got" = 1
-check "h: the hang-up from letting go of the terminal never reached the app" test "$hup" = 0
-check "h: the container ended with the app's exit code (0)" test "$code" = 0
-row "h) \`ENTRYPOINT [\"/sbin/dumb-init\", \"app\"]\` (a symlink to rinit), \`-it\`, Ctrl-C" "$secs" "$code"
+say "as dumb-init, docker run -it: the app takes the terminal"
+read -r ready got hup secs code <<<"$(interactive e2e-dumb-init-terminal rinit-e2e-dumb-init)"
+check "dumb-init, docker run -it: the app started on a terminal" test "$ready" = 1
+check "dumb-init, docker run -it: Ctrl-C reached the app in its own session" test "$got" = 1
+check "dumb-init, docker run -it: the hang-up from letting go of the terminal never reached the app" test "$hup" = 0
+check "dumb-init, docker run -it: the container ended with the app's exit code (0)" test "$code" = 0
+row "\`ENTRYPOINT [\"/sbin/dumb-init\", \"app\"]\` (a symlink to rinit), \`-it\`, Ctrl-C" "$secs" "$code"
 
 # killed_event CONTAINER: the JSON event of the command's death, or nothing.
 killed_event() { docker logs "$1" 2>&1 | grep '"event":"killed"' || true; }
 
-say "i) --memory 48m: the OOM killer's SIGKILL is named as such"
-docker run --name e2e-i --memory 48m --memory-swap 48m rinit-e2e-base \
+say "--memory 48m: the OOM killer's SIGKILL is named as such"
+docker run --name e2e-oom --memory 48m --memory-swap 48m rinit-e2e-base \
   /sbin/rinit --log-format json -- rinit-testkit hog >/dev/null 2>&1 || true
-code=$(exit_code e2e-i)
-event=$(killed_event e2e-i)
-row "i) \`--memory 48m\`, the command touches memory until killed" "" "$code"
-check "i: the container exits 137" test "$code" = 137
-check "i: the death event says \"oom\": true" grep -q '"oom":true' <<<"$event"
-check "i: the line names the OOM killer and the 48 MiB limit" grep -q "the kernel's OOM killer sent it (memory limit 48.0 MiB" <<<"$event"
+code=$(exit_code e2e-oom)
+event=$(killed_event e2e-oom)
+row "\`--memory 48m\`, the command touches memory until killed" "" "$code"
+check "the OOM killer: the container exits 137" test "$code" = 137
+check "the OOM killer: the death event says \"oom\": true" grep -q '"oom":true' <<<"$event"
+check "the OOM killer: the line names the OOM killer and the 48 MiB limit" grep -q "the kernel's OOM killer sent it (memory limit 48.0 MiB" <<<"$event"
 
-say "j) --memory 48m and a kill -9: not the OOM killer, and said so"
-docker run --name e2e-j --memory 48m --memory-swap 48m rinit-e2e-base \
+say "--memory 48m and a kill -9: not the OOM killer, and said so"
+docker run --name e2e-not-oom --memory 48m --memory-swap 48m rinit-e2e-base \
   /sbin/rinit -- sh -c 'kill -9 $$' >/dev/null 2>&1 || true
-docker run --name e2e-j2 --memory 48m --memory-swap 48m rinit-e2e-base \
+docker run --name e2e-not-oom-json --memory 48m --memory-swap 48m rinit-e2e-base \
   /sbin/rinit --log-format json -- sh -c 'kill -9 $$' >/dev/null 2>&1 || true
-code=$(exit_code e2e-j)
-line=$(docker logs e2e-j 2>&1)
-row "j) \`--memory 48m\`, the command \`kill -9\`s itself" "" "$code"
-check "j: the container exits 137" test "$code" = 137
-check "j: the death event says \"oom\": false" grep -q '"oom":false' <<<"$(killed_event e2e-j2)"
-check "j: the line says not the OOM killer" grep -q "killed by SIGKILL from outside rinit: not the OOM killer" <<<"$line"
-check "j: the line offers no OOM guess" not grep -q "OOM killer sent\|the OOM killer or" <<<"$line"
+code=$(exit_code e2e-not-oom)
+line=$(docker logs e2e-not-oom 2>&1)
+row "\`--memory 48m\`, the command \`kill -9\`s itself" "" "$code"
+check "kill -9, not the OOM killer: the container exits 137" test "$code" = 137
+check "kill -9, not the OOM killer: the death event says \"oom\": false" grep -q '"oom":false' <<<"$(killed_event e2e-not-oom-json)"
+check "kill -9, not the OOM killer: the line says not the OOM killer" grep -q "killed by SIGKILL from outside rinit: not the OOM killer" <<<"$line"
+check "kill -9, not the OOM killer: the line offers no OOM guess" not grep -q "OOM killer sent\|the OOM killer or" <<<"$line"
 
 echo
 echo "| scenario | stop seconds | exit code |"

@@ -281,45 +281,45 @@ run_engine() {
 
   next
   scenario "$e" "$name" 0 -- /bin/sh -c "$gunicorn"
-  row "$e" "a) shell form: \`sh -c\` is PID 1" "$(shown)"
-  check "$e a: the stop waits out the engine's ${deadline}s deadline ($stop s)" slow_as $((deadline - 1))
-  check "$e a: exit 137" [ "$code" = 137 ]
-  check "$e a: gunicorn never handles SIGTERM" bash -c "! grep -q 'Handling signal: term' '$work/$name.out'"
+  row "$e" "shell form: \`sh -c\` is PID 1" "$(shown)"
+  check "$e shell form: the stop waits out the engine's ${deadline}s deadline ($stop s)" slow_as $((deadline - 1))
+  check "$e shell form: exit 137" [ "$code" = 137 ]
+  check "$e shell form: gunicorn never handles SIGTERM" bash -c "! grep -q 'Handling signal: term' '$work/$name.out'"
 
   next
   scenario "$e" "$name" 0 -- /sbin/rinit -- $gunicorn
-  row "$e" "b) \`rinit -- gunicorn ...\` (e: 2 s of requests during the stop)" "$(shown)"
-  check "$e b: graceful shutdown in the logs" graceful
-  check "$e b: exit 0" [ "$code" = 0 ]
-  check "$e b: stopped in well under a second ($stop s)" fast 1
+  row "$e" "\`rinit -- gunicorn ...\`, 2 s of requests during the stop" "$(shown)"
+  check "$e exec form: graceful shutdown in the logs" graceful
+  check "$e exec form: exit 0" [ "$code" = 0 ]
+  check "$e exec form: stopped in well under a second ($stop s)" fast 1
   local without_delay=$load
 
   next
   scenario "$e" "$name" 1 -- /sbin/rinit -- $gunicorn
-  row "$e" "d) the same, a request to /slow (1 s) in flight" "$(shown)"
-  check "$e d: the request in flight completes with 200" [ "$slow" = 200 ]
-  check "$e d: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
+  row "$e" "\`rinit -- gunicorn ...\`, a request to /slow (1 s) in flight" "$(shown)"
+  check "$e in flight: the request in flight completes with 200" [ "$slow" = 200 ]
+  check "$e in flight: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
 
   next
   scenario "$e" "$name" 0 -- /sbin/rinit --stop-delay 3s -- $gunicorn
-  row "$e" "e) \`rinit --stop-delay 3s -- gunicorn ...\`, 2 s of requests during the stop" "$(shown)"
-  check "$e e: with --stop-delay 3s no request fails ($without_delay failed without)" [ "$load" = 0 ]
-  check "$e e: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
+  row "$e" "\`rinit --stop-delay 3s -- gunicorn ...\`, 2 s of requests during the stop" "$(shown)"
+  check "$e stop-delay: with --stop-delay 3s no request fails ($without_delay failed in the exec form without it)" [ "$load" = 0 ]
+  check "$e stop-delay: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
 
   # The wrapper shell has no SIGTERM handler: the relayed SIGTERM ends it
   # (143, its status) while gunicorn, in its group, shuts down gracefully.
   next
   scenario "$e" "$name" 0 -- /sbin/rinit -- /bin/sh -c "$gunicorn"
-  row "$e" "c) \`rinit -- sh -c \"gunicorn ...\"\` (the unchanged shell form)" "$(shown)"
-  check "$e c: graceful through the wrapper shell" graceful
-  check "$e c: stopped in well under a second ($stop s)" fast 1
-  check "$e c: exit 143, the wrapper shell's" [ "$code" = 143 ]
+  row "$e" "\`rinit -- sh -c \"gunicorn ...\"\` (the unchanged shell form)" "$(shown)"
+  check "$e wrapper shell: graceful through the wrapper shell" graceful
+  check "$e wrapper shell: stopped in well under a second ($stop s)" fast 1
+  check "$e wrapper shell: exit 143, the wrapper shell's" [ "$code" = 143 ]
 
   next
   scenario "$e" "$name" 0 -- /sbin/rinit -- /bin/sh -c "python3 /app/worker.py & $gunicorn"
-  row "$e" "f) c) with a background worker that needs 1 s to flush" "$(grep -q 'worker: flushed' "$work/$name.out" && echo 'worker: flushed' || echo 'worker lost its data')"
-  check "$e f: the background worker flushed before the container was gone" grep -q "worker: flushed" "$work/$name.out"
-  check "$e f: graceful, exit 143 (the wrapper shell's)" bash -c "[ '$code' = 143 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
+  row "$e" "the same wrapper shell with a background worker that needs 1 s to flush" "$(grep -q 'worker: flushed' "$work/$name.out" && echo 'worker: flushed' || echo 'worker lost its data')"
+  check "$e background worker: the background worker flushed before the container was gone" grep -q "worker: flushed" "$work/$name.out"
+  check "$e background worker: graceful, exit 143 (the wrapper shell's)" bash -c "[ '$code' = 143 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
 
   # No shell for $PORT: the port Cloud Run or Heroku hands over, expanded by
   # rinit from the container's environment.
@@ -330,10 +330,10 @@ run_engine() {
     scenario "$e" "$name" 0 --env PORT=8123 -- /sbin/rinit --expand -- \
       gunicorn -w 1 -k uvicorn.workers.UvicornWorker --bind '0.0.0.0:${PORT:-8000}' --chdir /app app:app
     app_port=80
-    row "$e" "g) \`rinit --expand -- gunicorn --bind '0.0.0.0:\${PORT:-8000}' ...\`, \`-e PORT=8123\`" "$(shown)"
-    check "$e g: gunicorn listened on \$PORT, 8123" grep -q "Listening at: http://0.0.0.0:8123" "$work/$name.out"
-    check "$e g: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
-    check "$e g: stopped in well under a second ($stop s)" fast 1
+    row "$e" "\`rinit --expand -- gunicorn --bind '0.0.0.0:\${PORT:-8000}' ...\`, \`-e PORT=8123\`" "$(shown)"
+    check "$e expand: gunicorn listened on \$PORT, 8123" grep -q "Listening at: http://0.0.0.0:8123" "$work/$name.out"
+    check "$e expand: graceful, exit 0" bash -c "[ '$code' = 0 ] && grep -q 'Shutting down: Master' '$work/$name.out'"
+    check "$e expand: stopped in well under a second ($stop s)" fast 1
   fi
 
   if [ "$e" != containerd ]; then
