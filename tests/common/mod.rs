@@ -42,15 +42,29 @@ pub fn rinit_bin() -> &'static str {
         // rinit-VERSION-ARCH-linux-musl): the name picks the personality,
         // and tests find rinit by its command name.
         Ok(path) if !path.is_empty() => {
-            let dir = std::env::temp_dir().join(format!("rinit-under-test-{}", std::process::id()));
-            let _ = fs::create_dir_all(&dir);
+            let target = fs::canonicalize(&path).unwrap();
+            let dir = shared_dir("rinit-under-test", &target);
             let link = dir.join("rinit");
-            let _ = fs::remove_file(&link);
-            std::os::unix::fs::symlink(fs::canonicalize(&path).unwrap(), &link).unwrap();
+            // Another test process may have made it already, the same.
+            let _ = std::os::unix::fs::symlink(&target, &link);
+            assert_eq!(fs::read_link(&link).unwrap(), target);
             link.to_str().unwrap().to_owned()
         }
         _ => env!("CARGO_BIN_EXE_rinit").to_owned(),
     })
+}
+
+/// A directory in /tmp (which every user may enter: rinit runs as others
+/// too) named for `prefix` and `binary`: every test process of a run of one
+/// binary shares it, so runs leave one each, not one per test process.
+fn shared_dir(prefix: &str, binary: &std::path::Path) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    // DefaultHasher::new() has fixed keys: the same name in every process.
+    let mut hasher = std::hash::DefaultHasher::new();
+    binary.hash(&mut hasher);
+    let dir = std::env::temp_dir().join(format!("{prefix}-{:016x}", hasher.finish()));
+    let _ = fs::create_dir_all(&dir);
+    dir
 }
 
 /// The helper programs (tests/testkit): a package of its own, so that
@@ -226,8 +240,7 @@ pub fn rinit_as(name: &str) -> String {
     if name == "rinit" {
         return rinit_bin().to_owned();
     }
-    let dir = std::env::temp_dir().join(format!("rinit-names-{}", std::process::id()));
-    let _ = fs::create_dir_all(&dir);
+    let dir = shared_dir("rinit-names", std::path::Path::new(rinit_bin()));
     let link = dir.join(name);
     if fs::symlink_metadata(&link).is_err() {
         let _ = std::os::unix::fs::symlink(rinit_bin(), &link);
