@@ -221,17 +221,13 @@ impl Drain<'_> {
             if !children_left {
                 timeout = Some(timeout.map_or(LOOK_EVERY, |t| t.min(LOOK_EVERY)));
             }
-            let Ok(received) = self.signals.wait(timeout, &mut batch) else {
+            let relay = &mut |r| {
+                self.relay.relay(r);
+                true
+            };
+            let Ok(child_exited) = self.signals.next(timeout, &mut batch, relay) else {
                 return false;
             };
-            let mut child_exited = false;
-            for r in received {
-                if r.signal == signal::CHLD {
-                    child_exited = true;
-                } else {
-                    self.relay.relay(r);
-                }
-            }
             if child_exited {
                 children_left = reap();
             }

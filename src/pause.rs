@@ -14,7 +14,7 @@ use crate::oom::Oom;
 use crate::reap;
 use crate::settings::Settings;
 use crate::signal;
-use crate::signals::{self, Signals};
+use crate::signals::{self, Received, Signals};
 
 /// Pauses until a stop signal; the exit status.
 pub fn run(log: &Log, signals: &Signals, settings: &Settings, oom: &Oom) -> i32 {
@@ -27,23 +27,25 @@ pub fn run(log: &Log, signals: &Signals, settings: &Settings, oom: &Oom) -> i32 
     let nobody = Pid::from_raw(0);
     let mut batch = signals::batch();
     loop {
-        let received = match signals.wait(None, &mut batch) {
-            Ok(received) => received,
+        let mut over = false;
+        let on_signal = &mut |r: Received| {
+            if settings.stop_signals.contains(&r.signal) {
+                info!(log, event: &Event { signal: Some(r.signal), ..Event::named("pause") }, "{}: pause over", r.signal);
+                over = true;
+                return false;
+            }
+            info!(log, event: &Event { signal: Some(r.signal), ..Event::named("signal") }, "{}: ignored while pausing", r.signal);
+            true
+        };
+        let reap = match signals.next(None, &mut batch, on_signal) {
+            Ok(reap) => reap,
             Err(e) => {
                 warning!(log, "cannot read signals any more ({e}): exiting");
                 return 1;
             }
         };
-        let mut reap = false;
-        for r in received {
-            if r.signal == signal::CHLD {
-                reap = true;
-            } else if settings.stop_signals.contains(&r.signal) {
-                info!(log, event: &Event { signal: Some(r.signal), ..Event::named("pause") }, "{}: pause over", r.signal);
-                return 0;
-            } else {
-                info!(log, event: &Event { signal: Some(r.signal), ..Event::named("signal") }, "{}: ignored while pausing", r.signal);
-            }
+        if over {
+            return 0;
         }
         if reap {
             reap::pass(log, nobody, settings.warn_reaped, oom);

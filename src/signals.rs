@@ -24,7 +24,7 @@ use std::{io, mem, ptr};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use crate::signal::Signal;
+use crate::signal::{self, Signal};
 use crate::sigset::{self, KernelSet};
 use crate::thread_start;
 
@@ -101,19 +101,32 @@ impl Signals {
         self.fd.as_raw_fd()
     }
 
-    /// Waits for signals: forever when `timeout` is None, so an idle rinit
-    /// never wakes up. Yields what arrived, possibly nothing on timeout.
-    pub fn wait<'b>(
+    /// The one reader of signal batches, for every loop rinit lives in
+    /// (supervise, drain, pause): waits for signals, forever when `timeout`
+    /// is None so an idle rinit never wakes up, and gives each but SIGCHLD
+    /// to `each` in the order they came, until `each` says false. Returns
+    /// whether SIGCHLD came: children exited, to be reaped in one pass
+    /// (SIGCHLD coalesces). A timeout gives nothing and false.
+    pub fn next(
         &self,
         timeout: Option<Duration>,
-        batch: &'b mut Batch,
-    ) -> io::Result<impl Iterator<Item = Received> + 'b> {
+        batch: &mut Batch,
+        each: &mut dyn FnMut(Received) -> bool,
+    ) -> io::Result<bool> {
         let count = self.read(timeout, batch)?;
-        let own_pid = self.own_pid;
-        Ok(batch
+        let mut child_exited = false;
+        for r in batch
             .iter()
             .take(count)
-            .filter_map(move |info| received(info, own_pid)))
+            .filter_map(|info| received(info, self.own_pid))
+        {
+            if r.signal == signal::CHLD {
+                child_exited = true;
+            } else if !each(r) {
+                break;
+            }
+        }
+        Ok(child_exited)
     }
 
     /// Reads whole siginfo records into `batch`, returning how many: none

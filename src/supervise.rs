@@ -87,8 +87,13 @@ impl<'a> Supervisor<'a> {
             let timeout = self
                 .next_deadline()
                 .map(|d| d.saturating_duration_since(Instant::now()));
-            let received = match self.signals.wait(timeout, &mut batch) {
-                Ok(received) => received,
+            let signals = self.signals;
+            let on_signal = &mut |r| {
+                self.on_signal(r);
+                true
+            };
+            let child_exited = match signals.next(timeout, &mut batch, on_signal) {
+                Ok(child_exited) => child_exited,
                 Err(e) => {
                     warning!(
                         self.log, event: &Event::named("signals_unreadable"),
@@ -97,14 +102,6 @@ impl<'a> Supervisor<'a> {
                     return (reap::wait_for(self.child), self.reached());
                 }
             };
-            let mut child_exited = false;
-            for r in received {
-                if r.signal == signal::CHLD {
-                    child_exited = true;
-                } else {
-                    self.on_signal(r);
-                }
-            }
             if child_exited {
                 let pass = reap::pass(self.log, self.child, self.settings.warn_reaped, self.oom);
                 if let Some(exit) = pass.main_exit {
