@@ -22,7 +22,8 @@
 #   - podman: skopeo copy into containers-storage, --install from it;
 #   - containerd (ctr import of the archive): the image as a pod's sandbox,
 #     PID 1 of a PID namespace another container joins, reaping its orphans;
-#   - the arm64 image's /rinit under qemu-user: --install, and PID 1.
+#   - the arm64 image's /rinit under qemu-user: --install, and PID 1; the
+#     arm64 image itself in dockerd, qemu registered with binfmt_misc.
 # Every daemon is private (own root, state, socket under a temp dir) and
 # stopped by its PID at the end, failure or not; nothing is left behind.
 #
@@ -48,6 +49,9 @@ install_missing "${need[@]}"
 
 work=$(mktemp -d /tmp/rinit-image.XXXXXX)
 pids=()
+binfmt=/proc/sys/fs/binfmt_misc
+binfmt_entry=rinit-e2e-aarch64
+binfmt_mounted=
 cleanup() {
   local status=$?
   set +e
@@ -66,6 +70,9 @@ cleanup() {
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
   done
+  # The arm64 check's interpreter, and binfmt_misc if it mounted it.
+  [ -e "$binfmt/$binfmt_entry" ] && echo -1 >"$binfmt/$binfmt_entry"
+  [ -n "$binfmt_mounted" ] && umount "$binfmt"
   # Anything left of ours (a client, a shim, qemu): it names $work.
   pkill -KILL -f "$work" 2>/dev/null
   umount -R "$work" 2>/dev/null
@@ -313,6 +320,32 @@ pause_stops() {
   [ $((SECONDS - start)) -lt 5 ] && [ "$(docker_ inspect -f '{{.State.ExitCode}}' pause)" = 0 ]
 }
 check "the image runs as a pause container and exits 0 at docker stop's SIGTERM" pause_stops
+
+# The arm64 image itself, under docker: qemu-aarch64-static registered with
+# binfmt_misc for this check alone (F: opened now, so it serves inside the
+# container's mount namespace too), removed again by cleanup. As PID 1,
+# rinit asks qemu for nothing it refuses (PR_SET_CHILD_SUBREAPER).
+arm64_image_pauses() {
+  if [ ! -e "$binfmt/register" ]; then
+    mount -t binfmt_misc binfmt_misc "$binfmt" || return 1
+    binfmt_mounted=1
+  fi
+  if [ ! -e "$binfmt/qemu-aarch64" ]; then
+    # The kernel reads the \x escapes itself.
+    printf '%s' ":$binfmt_entry:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:$(command -v qemu-aarch64-static):F" \
+      >"$binfmt/register" || return 1
+  fi
+  skopeo copy -q --override-arch arm64 --dest-daemon-host "unix://$work/docker.sock" \
+    "oci-archive:$archive" "docker-daemon:rinit-e2e-arm64:$version" || return 1
+  [ "$(docker_ image inspect -f '{{.Architecture}}' "rinit-e2e-arm64:$version")" = arm64 ] || return 1
+  docker_ run -d --name pause-arm64 --network none --platform linux/arm64 "rinit-e2e-arm64:$version" >/dev/null || return 1
+  sleep 1
+  [ "$(docker_ inspect -f '{{.State.Running}}' pause-arm64)" = true ] || return 1
+  local start=$SECONDS
+  docker_ stop -t 10 pause-arm64 >/dev/null || return 1
+  [ $((SECONDS - start)) -lt 5 ] && [ "$(docker_ inspect -f '{{.State.ExitCode}}' pause-arm64)" = 0 ]
+}
+check "the arm64 image runs under docker and qemu (binfmt_misc) as a pause container, and stops at SIGTERM" arm64_image_pauses
 
 # Injection, as the initContainer of examples/kubernetes does it.
 mkdir -p "$work/out"
