@@ -72,7 +72,7 @@ use options::Request;
 use personality::Personality;
 use reach::Target;
 use relay::Relay;
-use settings::{Settings, SignalAll};
+use settings::{Layout, RelayTo, Run, Settings};
 use signals::Signals;
 use spawn::{Command, Session, SpawnError};
 use supervise::Supervisor;
@@ -222,25 +222,26 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             );
         }
     }
-    if settings.pause {
-        memory::command_runs();
-        let_go(signals, log);
-        let oom = Oom::watch();
-        warn_without_proc(log);
-        return pause::run(log, signals, settings, &oom);
-    }
-    let mut command = Command::new(&settings.command);
+    let words = match &settings.run {
+        Run::Command(words) => words,
+        Run::Pause => {
+            memory::command_runs();
+            let_go(signals, log);
+            let oom = Oom::watch();
+            warn_without_proc(log);
+            return pause::run(log, signals, settings, &oom);
+        }
+    };
+    let mut command = Command::new(words);
     // Escaped before the command runs (rinit may not allocate after), and
     // only when the line is shown.
     let started = log.enabled(Level::Info).then(|| command.display());
-    let session = if settings.setsid {
-        Session::New
-    } else if settings.shared_group {
-        Session::Shared
-    } else {
-        Session::Group {
+    let session = match settings.layout {
+        Layout::Session => Session::New,
+        Layout::Shared => Session::Shared,
+        Layout::Group => Session::Group {
             take_terminal: spawn::owns_foreground(),
-        }
+        },
     };
     let child = match command.spawn(signals, session, personality) {
         Ok(child) => {
@@ -272,23 +273,23 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
     let oom = Oom::watch();
     warn_without_proc(log);
     // The command leads its own process group: its pid is the group's id.
-    let group = (!settings.shared_group).then_some(child);
+    let group = (settings.layout != Layout::Shared).then_some(child);
     let target = match group {
-        _ if settings.signal_all == SignalAll::Every => Target::All,
-        Some(group) if !settings.single_child => Target::Group(group),
+        _ if settings.relay_to == RelayTo::Every => Target::All,
+        Some(group) if settings.relay_to != RelayTo::Child => Target::Group(group),
         _ => Target::Child(child),
     };
     let relay = Relay {
         log,
         rewrites: &settings.rewrites,
         target,
-        stop_target: match (settings.signal_all, group) {
-            (SignalAll::Stops, Some(group)) => Target::Masters(group),
+        stop_target: match (settings.relay_to, group) {
+            (RelayTo::GroupAndMasters, Some(group)) => Target::Masters(group),
             _ => target,
         },
         stops: &settings.stop_signals,
         group,
-        job_control: settings.job_control,
+        job_control: settings.layout.job_control(),
     };
     let (exit, stopped) = Supervisor::new(log, settings, signals, &relay, &oom, child).run();
     let drain = Drain {
