@@ -275,6 +275,8 @@ fn ask_for_parent_death(settings: &Settings, log: &Log) {
 
 /// Starts the command in the layout the settings ask for; on failure, the
 /// status to exit with.
+// Out of line: inlined into `start` it makes the shipped binary larger.
+#[inline(never)]
 fn start_command(
     words: &[OsString],
     settings: &Settings,
