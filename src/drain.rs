@@ -22,16 +22,15 @@ use nix::unistd::Pid;
 
 use crate::duration::Shown;
 use crate::event::Event;
-use crate::log::{info, warning, Log};
-use crate::oom::Oom;
+use crate::lifecycle::Lifecycle;
+use crate::log::{info, warning};
 use crate::personality::Leftovers;
 use crate::procfs;
 use crate::reach::{self, Stopped};
-use crate::reap::{self, Exit};
+use crate::reap::Exit;
 use crate::relay::Relay;
-use crate::settings::Settings;
 use crate::signal::{self, Either, Signal};
-use crate::signals::{self, Signals};
+use crate::signals;
 use crate::table::{self, Sample};
 
 /// How long SIGKILLed processes get to be reaped before rinit gives up on
@@ -39,11 +38,8 @@ use crate::table::{self, Sample};
 const KILL_WAIT: Duration = Duration::from_secs(2);
 
 pub struct Drain<'a> {
-    pub log: &'a Log,
-    pub signals: &'a Signals,
+    pub life: &'a Lifecycle<'a>,
     pub relay: &'a Relay<'a>,
-    pub settings: &'a Settings,
-    pub oom: &'a Oom,
     /// The command's pid.
     pub command: Pid,
 }
@@ -52,9 +48,8 @@ impl Drain<'_> {
     /// Stops and reaps what is left; returns the command's `exit` unchanged.
     /// `stopped`: whom a relayed stop reached already.
     pub fn run(&self, exit: Exit, stopped: Option<Stopped>) -> Exit {
-        let children_left =
-            reap::pass(self.log, self.command, self.settings.warn_reaped, self.oom).children_left;
-        if !children_left && !outsiders_left() {
+        let children_left = self.life.reap(self.command).children_left;
+        if !children_left && !outsiders_left(self.life.pid1) {
             return exit;
         }
         // What the command got, or would have got from `docker stop`.
@@ -63,12 +58,12 @@ impl Drain<'_> {
             None => self.relay.rewrites.apply(signal::TERM),
         };
         let left = Sample::others();
-        if std::process::id() != 1 && !self.drains_away_from_pid1(exit, stop, stopped, &left) {
+        if !self.life.pid1 && !self.drains_away_from_pid1(exit, stop, stopped, &left) {
             return exit;
         }
-        if self.settings.grace.is_zero() {
+        if self.life.settings.grace.is_zero() {
             info!(
-                self.log, event: &Event::named("drain"),
+                self.life.log, event: &Event::named("drain"),
                 "--grace 0: leaving {} processes to the kernel: {}",
                 left.len(),
                 left
@@ -84,28 +79,28 @@ impl Drain<'_> {
             self.wake_the_stopped();
         }
         info!(
-            self.log, event: &Event::named("drain"),
+            self.life.log, event: &Event::named("drain"),
             "command {exit}; sending {} to {whom} and waiting up to {}: {left}{}",
             // "nothing" when -r drops SIGTERM.
             Either(stop.as_slice()),
-            Shown(self.settings.grace),
+            Shown(self.life.settings.grace),
             SentTo(sent.as_ref())
         );
-        if self.all_gone_by(Instant::now().checked_add(self.settings.grace)) {
-            info!(self.log, event: &Event::named("drain"), "every process left has exited");
+        if self.all_gone_by(Instant::now().checked_add(self.life.settings.grace)) {
+            info!(self.life.log, event: &Event::named("drain"), "every process left has exited");
             return exit;
         }
         let left = Sample::others();
         warning!(
-            self.log, event: &Event::named("drain"),
+            self.life.log, event: &Event::named("drain"),
             "grace of {} is over: sending SIGKILL to {}",
-            Shown(self.settings.grace),
+            Shown(self.life.settings.grace),
             left
         );
         self.signal_everyone(signal::KILL);
         if !self.all_gone_by(Instant::now().checked_add(KILL_WAIT)) {
             warning!(
-                self.log, event: &Event::named("drain"),
+                self.life.log, event: &Event::named("drain"),
                 "still running after SIGKILL, left to the kernel: {}",
                 Sample::others()
             );
@@ -123,14 +118,14 @@ impl Drain<'_> {
         stopped: Option<Stopped>,
         left: &Sample,
     ) -> bool {
-        match self.settings.leftovers {
+        match self.life.settings.leftovers {
             Leftovers::Drain => true,
             Leftovers::TermGroup => {
                 // dumb-init's SIGTERM to the group (after -r), unless a
                 // relayed stop reached it already.
                 if let Some(sig) = stop.filter(|_| stopped.is_none()) {
                     info!(
-                        self.log, event: &Event::named("drain"),
+                        self.life.log, event: &Event::named("drain"),
                         "command {exit}; sending {sig} to its group and exiting (--grace waits for them): {left}"
                     );
                     self.relay.send_to_group(sig);
@@ -139,7 +134,7 @@ impl Drain<'_> {
             }
             Leftovers::Leave => {
                 info!(
-                    self.log, event: &Event::named("drain"),
+                    self.life.log, event: &Event::named("drain"),
                     "command {exit}; leaving {} processes running (--grace stops them first): {}",
                     left.len(),
                     left
@@ -155,9 +150,9 @@ impl Drain<'_> {
     /// without a readable /proc or the memory to list them, the command's
     /// group.
     fn signal_everyone(&self, sig: Signal) {
-        let all = (std::process::id() == 1 || procfs::can_look().is_ok())
-            && reach::signal_all(sig, false).is_ok();
-        if let (false, Some(group)) = (all, self.relay.group) {
+        let all =
+            (self.life.pid1 || procfs::can_look().is_ok()) && reach::signal_all(sig, false).is_ok();
+        if let (false, Some(group)) = (all, self.relay.target.group()) {
             sig.send(-group.as_raw());
         }
     }
@@ -203,12 +198,10 @@ impl Drain<'_> {
     /// once only they are left, rinit as PID 1 looks again every `LOOK_EVERY`.
     fn all_gone_by(&self, deadline: Option<Instant>) -> bool {
         let mut batch = signals::batch();
-        let reap = || {
-            reap::pass(self.log, self.command, self.settings.warn_reaped, self.oom).children_left
-        };
+        let reap = || self.life.reap(self.command).children_left;
         let mut children_left = reap();
         loop {
-            if !children_left && !outsiders_left() {
+            if !children_left && !outsiders_left(self.life.pid1) {
                 return true;
             }
             let mut timeout = match deadline {
@@ -225,7 +218,7 @@ impl Drain<'_> {
                 self.relay.relay(r);
                 true
             };
-            let Ok(child_exited) = self.signals.next(timeout, &mut batch, relay) else {
+            let Ok(child_exited) = self.life.signals.next(timeout, &mut batch, relay) else {
                 return false;
             };
             if child_exited {
@@ -265,7 +258,7 @@ const LOOK_EVERY: Duration = Duration::from_millis(20);
 /// there is none (EPERM: none rinit may signal, so none it can stop).
 /// Away from PID 1 everything rinit answers for is a descendant, and every
 /// descendant ends up its child.
-fn outsiders_left() -> bool {
+fn outsiders_left(pid1: bool) -> bool {
     // SAFETY: signal 0 only checks who is there; kill touches no memory.
-    std::process::id() == 1 && unsafe { libc::kill(-1, 0) } == 0
+    pid1 && unsafe { libc::kill(-1, 0) } == 0
 }

@@ -3,9 +3,10 @@
 //! Its life: read the options; block every relayable signal (before the
 //! child exists, so none is lost); become child subreaper unless PID 1;
 //! start the command in its own process group, then let go of the
-//! descriptors that were the command's to keep; relay signals and reap
-//! children until the command exits; drain what it left behind (SIGTERM,
-//! a grace period, SIGKILL); exit with the command's status.
+//! descriptors that were the command's to keep (`-P` starts none and only
+//! reaps until a stop); relay signals and reap children until the command
+//! exits; drain what it left behind (SIGTERM, a grace period, SIGKILL);
+//! exit with the command's status.
 
 // PID 1 must never panic: no unwrap, expect, panic or unchecked index
 // outside tests; and every unsafe block says why it is sound.
@@ -36,6 +37,7 @@ mod heap;
 mod inspect;
 mod install;
 mod json;
+mod lifecycle;
 mod log;
 mod memory;
 mod oom;
@@ -66,13 +68,14 @@ use std::process::exit;
 
 use drain::Drain;
 use event::Event;
+use lifecycle::Lifecycle;
 use log::{info, warning, Level, Log};
+use nix::unistd::Pid;
 use oom::Oom;
 use options::Request;
 use personality::Personality;
-use reach::Target;
 use relay::Relay;
-use settings::{Settings, SignalAll};
+use settings::{Layout, Run, Settings};
 use signals::Signals;
 use spawn::{Command, Session, SpawnError};
 use supervise::Supervisor;
@@ -198,20 +201,66 @@ fn leave(log: &Log, status: i32) -> ! {
     exit(status)
 }
 
+/// rinit's life once the signals are its own, in the order of the top
+/// comment; returns the status to exit with.
 fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signals) -> i32 {
-    if std::process::id() != 1 {
-        match reap::become_subreaper() {
-            Ok(()) => info!(
-                log,
-                "not PID 1: registered as child subreaper, orphans come to {}",
-                personality.name()
-            ),
-            Err(e) => warning!(
-                log,
-                "cannot become child subreaper ({e}): orphans will not be reaped"
-            ),
-        }
+    let pid1 = std::process::id() == 1;
+    if !pid1 {
+        become_subreaper(personality, log);
     }
+    ask_for_parent_death(settings, log);
+    let child = match &settings.run {
+        Run::Command(words) => match start_command(words, settings, personality, signals, log) {
+            Ok(child) => Some(child),
+            Err(status) => return status,
+        },
+        Run::Pause => {
+            memory::command_runs();
+            None
+        }
+    };
+    // From here on nothing may allocate but fallibly (`memory`).
+    let_go(signals, log);
+    let life = Lifecycle {
+        log,
+        settings,
+        signals,
+        // After let_go, which would close the cgroup's descriptor.
+        oom: Oom::watch(),
+        pid1,
+    };
+    warn_without_proc(log);
+    let Some(child) = child else {
+        return pause::run(&life);
+    };
+    let relay = Relay::new(log, settings, child);
+    let (exit, stopped) = Supervisor::new(&life, &relay, child).run();
+    let drain = Drain {
+        life: &life,
+        relay: &relay,
+        command: child,
+    };
+    settings.exit_status(drain.run(exit, stopped).status())
+}
+
+/// Away from PID 1, orphans go to the nearest subreaper: rinit, once this is
+/// done (see `prctl(2)`, PR_SET_CHILD_SUBREAPER).
+fn become_subreaper(personality: Personality, log: &Log) {
+    match reap::become_subreaper() {
+        Ok(()) => info!(
+            log,
+            "not PID 1: registered as child subreaper, orphans come to {}",
+            personality.name()
+        ),
+        Err(e) => warning!(
+            log,
+            "cannot become child subreaper ({e}): orphans will not be reaped"
+        ),
+    }
+}
+
+/// tini's `-p`: the signal the kernel sends rinit when its parent dies.
+fn ask_for_parent_death(settings: &Settings, log: &Log) {
     if let Some(sig) = settings.parent_death {
         // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory.
         if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig.number() as libc::c_ulong) } != 0 {
@@ -222,25 +271,29 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             );
         }
     }
-    if settings.pause {
-        memory::command_runs();
-        let_go(signals, log);
-        let oom = Oom::watch();
-        warn_without_proc(log);
-        return pause::run(log, signals, settings, &oom);
-    }
-    let mut command = Command::new(&settings.command);
+}
+
+/// Starts the command in the layout the settings ask for; on failure, the
+/// status to exit with.
+// Out of line: inlined into `start` it makes the shipped binary larger.
+#[inline(never)]
+fn start_command(
+    words: &[OsString],
+    settings: &Settings,
+    personality: Personality,
+    signals: &Signals,
+    log: &Log,
+) -> Result<Pid, i32> {
+    let mut command = Command::new(words);
     // Escaped before the command runs (rinit may not allocate after), and
     // only when the line is shown.
     let started = log.enabled(Level::Info).then(|| command.display());
-    let session = if settings.setsid {
-        Session::New
-    } else if settings.shared_group {
-        Session::Shared
-    } else {
-        Session::Group {
+    let session = match settings.layout {
+        Layout::Session => Session::New,
+        Layout::Shared => Session::Shared,
+        Layout::Group => Session::Group {
             take_terminal: spawn::owns_foreground(),
-        }
+        },
     };
     let child = match command.spawn(signals, session, personality) {
         Ok(child) => {
@@ -256,10 +309,10 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
             } else {
                 warning!(log, event: &Event::named("start_failed"), "cannot start '{}': {call}: {err}", command.display());
             }
-            return match call {
+            return Err(match call {
                 "clone" => CANNOT_RUN,
                 _ => settings.exit_status(personality.exec_status(errno)),
-            };
+            });
         }
     };
     let event = Event {
@@ -267,39 +320,7 @@ fn run(settings: &Settings, personality: Personality, log: &Log, signals: &Signa
         ..Event::named("started")
     };
     info!(log, event: &event, "started '{}' as pid {child}", started.unwrap_or_default());
-    let_go(signals, log);
-    // After let_go, which would close the cgroup's descriptor.
-    let oom = Oom::watch();
-    warn_without_proc(log);
-    // The command leads its own process group: its pid is the group's id.
-    let group = (!settings.shared_group).then_some(child);
-    let target = match group {
-        _ if settings.signal_all == SignalAll::Every => Target::All,
-        Some(group) if !settings.single_child => Target::Group(group),
-        _ => Target::Child(child),
-    };
-    let relay = Relay {
-        log,
-        rewrites: &settings.rewrites,
-        target,
-        stop_target: match (settings.signal_all, group) {
-            (SignalAll::Stops, Some(group)) => Target::Masters(group),
-            _ => target,
-        },
-        stops: &settings.stop_signals,
-        group,
-        job_control: settings.job_control,
-    };
-    let (exit, stopped) = Supervisor::new(log, settings, signals, &relay, &oom, child).run();
-    let drain = Drain {
-        log,
-        signals,
-        relay: &relay,
-        settings,
-        oom: &oom,
-        command: child,
-    };
-    settings.exit_status(drain.run(exit, stopped).status())
+    Ok(child)
 }
 
 /// Looked at once the command runs: the first look at /proc/self makes the

@@ -9,15 +9,19 @@
 use nix::unistd::Pid;
 
 use crate::event::Event;
-use crate::log::{info, warning, Log};
-use crate::oom::Oom;
-use crate::reap;
-use crate::settings::Settings;
+use crate::lifecycle::Lifecycle;
+use crate::log::{info, warning};
 use crate::signal;
-use crate::signals::{self, Received, Signals};
+use crate::signals::{self, Received};
 
 /// Pauses until a stop signal; the exit status.
-pub fn run(log: &Log, signals: &Signals, settings: &Settings, oom: &Oom) -> i32 {
+pub fn run(life: &Lifecycle) -> i32 {
+    let Lifecycle {
+        log,
+        settings,
+        signals,
+        ..
+    } = *life;
     info!(
         log, event: &Event::named("pause"),
         "pausing (-P): no command; reaping every zombie until {}",
@@ -48,7 +52,7 @@ pub fn run(log: &Log, signals: &Signals, settings: &Settings, oom: &Oom) -> i32 
             return 0;
         }
         if reap {
-            reap::pass(log, nobody, settings.warn_reaped, oom);
+            life.reap(nobody);
         }
     }
 }

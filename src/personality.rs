@@ -77,14 +77,11 @@ impl Personality {
         self == Personality::DumbInit
     }
 
-    /// dumb-init stops itself after relaying SIGTSTP, SIGTTIN or SIGTTOU in
-    /// both of its modes, so the shell that started it sees the job stopped.
-    pub fn stops_with_the_job(self) -> bool {
-        self == Personality::DumbInit
-    }
-
     /// dumb-init's `-c` leaves its command in dumb-init's own process group
-    /// (only its setsid mode makes a new one): Ctrl-Z reaches both.
+    /// (only its setsid mode makes a new one): Ctrl-Z reaches both. In both
+    /// of its modes dumb-init stops itself after relaying SIGTSTP, SIGTTIN or
+    /// SIGTTOU, so the shell that started it sees the job stopped: the two
+    /// layouts it has (`settings::Layout`) carry that.
     pub fn shares_group_when_single_child(self) -> bool {
         self == Personality::DumbInit
     }

@@ -15,24 +15,55 @@ use crate::signal::Signal;
 use crate::sort::sort;
 use crate::table::{self, Sample, Table, Unlisted};
 
-/// Where relayed signals go.
+/// Where relayed signals go: one value, so where a stop goes, where any
+/// other signal goes and the command's group cannot disagree.
 #[derive(Clone, Copy)]
 pub enum Target {
+    /// The command alone; `own_group`: it leads a process group of its own
+    /// (else it shares rinit's, as with dumb-init's `-c`).
+    Child { pid: Pid, own_group: bool },
+    /// The command's process group.
     Group(Pid),
-    Child(Pid),
-    /// `-a`, for a stop: the group, and once each process outside it that
-    /// its parent will not pass the stop on to (see `stop_masters`).
+    /// `-a`: the group; a stop also reaches, once each, every process
+    /// outside it that its parent will not pass the stop on to (see
+    /// `stop_masters`).
     Masters(Pid),
-    /// `--signal-all=every`: every process rinit looks after.
-    All,
+    /// `--signal-all=every`: every process rinit looks after; the command's
+    /// group when they cannot be listed.
+    All(Pid),
+}
+
+impl Target {
+    /// Where a received signal goes: a stop (`stop`) where the target says,
+    /// any other signal with `-a` to the group alone (a reload stays the
+    /// command's).
+    pub fn of(self, stop: bool) -> Target {
+        match self {
+            Target::Masters(group) if !stop => Target::Group(group),
+            target => target,
+        }
+    }
+
+    /// The command's process group; None when it shares rinit's.
+    pub fn group(self) -> Option<Pid> {
+        match self {
+            Target::Child {
+                own_group: false, ..
+            } => None,
+            Target::Child { pid: group, .. }
+            | Target::Group(group)
+            | Target::Masters(group)
+            | Target::All(group) => Some(group),
+        }
+    }
 }
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Group(pgid) | Target::Masters(pgid) => write!(f, "group {pgid}"),
-            Target::Child(pid) => write!(f, "child {pid}"),
-            Target::All => write!(f, "every process"),
+            Target::Child { pid, .. } => write!(f, "child {pid}"),
+            Target::All(_) => write!(f, "every process"),
         }
     }
 }
@@ -135,8 +166,8 @@ pub fn signal_all(sig: Signal, count: bool) -> Result<Option<usize>, Unlisted> {
 fn reached(target: Target, p: &Process) -> bool {
     match target {
         Target::Group(group) => p.pgid == group.as_raw(),
-        Target::Child(child) => p.pid == child.as_raw(),
-        Target::Masters(_) | Target::All => true,
+        Target::Child { pid, .. } => p.pid == pid.as_raw(),
+        Target::Masters(_) | Target::All(_) => true,
     }
 }
 

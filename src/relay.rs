@@ -9,7 +9,7 @@ use crate::event::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::procfs;
 use crate::reach::{self, Target};
-use crate::settings::Rewrites;
+use crate::settings::{Layout, RelayTo, Rewrites, Settings};
 use crate::signal::{self, Signal};
 use crate::signals::Received;
 use crate::table::Sample;
@@ -56,20 +56,39 @@ impl fmt::Display for Outcome {
 pub struct Relay<'a> {
     pub log: &'a Log,
     pub rewrites: &'a Rewrites,
-    /// Where a signal goes; a stop (`stops`, as received) to `stop_target`,
-    /// which `-a` widens.
+    /// Where signals go, the stops (`stops`, as received) and the others
+    /// (`Target::of`), and the command's group.
     pub target: Target,
-    pub stop_target: Target,
     pub stops: &'a [Signal],
-    /// The command's own process group; None when it shares rinit's.
-    pub group: Option<Pid>,
     /// dumb-init: after relaying SIGTSTP, SIGTTIN or SIGTTOU, rinit stops
     /// itself too, so the shell that started it sees the job stopped
     /// (Ctrl-Z) and its SIGCONT (`fg`) comes back to be relayed.
     pub job_control: bool,
 }
 
-impl Relay<'_> {
+impl<'a> Relay<'a> {
+    /// The relay for the command `child`, as the settings ask.
+    pub fn new(log: &'a Log, settings: &'a Settings, child: Pid) -> Relay<'a> {
+        // The command leads its own process group (its pid is the group's
+        // id) but in dumb-init's `-c`, which relays to the command alone.
+        let target = match settings.relay_to {
+            RelayTo::Child => Target::Child {
+                pid: child,
+                own_group: settings.layout != Layout::Shared,
+            },
+            RelayTo::Group => Target::Group(child),
+            RelayTo::GroupAndMasters => Target::Masters(child),
+            RelayTo::Every => Target::All(child),
+        };
+        Relay {
+            log,
+            rewrites: &settings.rewrites,
+            target,
+            stops: &settings.stop_signals,
+            job_control: settings.layout.job_control(),
+        }
+    }
+
     /// Relays `r` as the rewrite rules say; returns the signal sent, if any.
     pub fn relay(&self, r: Received) -> Option<Signal> {
         if r.signal.is_fault() && r.from_kernel {
@@ -99,10 +118,7 @@ impl Relay<'_> {
 
     /// Where `received` goes: a stop to the stop's target.
     pub fn target_of(&self, received: Signal) -> Target {
-        match self.stops.contains(&received) {
-            true => self.stop_target,
-            false => self.target,
-        }
+        self.target.of(self.stops.contains(&received))
     }
 
     /// The line for a relayed (or dropped) signal, its sender named.
@@ -154,13 +170,14 @@ impl Relay<'_> {
             }
             // kill(-pgid) reaches every member, even after the leader died.
             Target::Group(pgid) => -pgid.as_raw(),
-            Target::Child(pid) => pid.as_raw(),
-            Target::All => {
+            Target::Child { pid, .. } => pid.as_raw(),
+            Target::All(group) => {
                 return match reach::signal_all(sig, self.log.enabled(Level::Info)) {
                     Ok(count) => count.map_or(Outcome::Reached, Outcome::Counted),
                     // Away from PID 1 with no memory to list the
                     // descendants: the command's group at least.
-                    Err(_) => self.send_group_only(sig),
+                    Err(_) if sig.send(-group.as_raw()) => Outcome::Reached,
+                    Err(_) => Outcome::Nobody,
                 };
             }
         };
@@ -174,29 +191,24 @@ impl Relay<'_> {
     }
 
     /// Sends `sig` to the command's whole group (or, sharing rinit's group,
-    /// the command alone; with `--signal-all=every`, everyone).
+    /// the command alone; with `--signal-all=every`, everyone): dumb-init's
+    /// SIGTERM at its exit, `--kill-after`'s SIGKILL.
     pub fn send_to_group(&self, sig: Signal) {
-        match (self.group, self.target) {
-            (_, Target::All) => {
+        match self.target {
+            Target::All(group) => {
                 if reach::signal_all(sig, false).is_err() {
-                    self.send_group_only(sig);
+                    sig.send(-group.as_raw());
                 }
             }
-            (Some(group), _) => {
-                sig.send(-group.as_raw());
-            }
-            (None, Target::Child(pid) | Target::Group(pid) | Target::Masters(pid)) => {
+            Target::Child {
+                pid,
+                own_group: false,
+            } => {
                 sig.send(pid.as_raw());
             }
-        }
-    }
-}
-
-impl Relay<'_> {
-    fn send_group_only(&self, sig: Signal) -> Outcome {
-        match self.group.map(|g| sig.send(-g.as_raw())) {
-            Some(false) => Outcome::Nobody,
-            _ => Outcome::Reached,
+            Target::Child { pid: group, .. } | Target::Group(group) | Target::Masters(group) => {
+                sig.send(-group.as_raw());
+            }
         }
     }
 }
@@ -240,10 +252,11 @@ mod tests {
         let relay = Relay {
             log: &log,
             rewrites: &rewrites,
-            target: Target::Child(nobody),
-            stop_target: Target::Child(nobody),
+            target: Target::Child {
+                pid: nobody,
+                own_group: false,
+            },
             stops: &[],
-            group: None,
             job_control: false,
         };
         let bus = Signal::from_number(libc::SIGBUS).unwrap();

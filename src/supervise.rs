@@ -12,14 +12,14 @@ use nix::unistd::Pid;
 
 use crate::duration::Shown;
 use crate::event::Event;
-use crate::log::{info, warning, Level, Log};
-use crate::oom::{Killer, Oom};
+use crate::lifecycle::Lifecycle;
+use crate::log::{info, warning, Level};
+use crate::oom::Killer;
 use crate::reach::{self, Leavers, Stopped};
 use crate::reap::{self, Exit};
 use crate::relay::Relay;
-use crate::settings::Settings;
 use crate::signal::{self, Signal};
-use crate::signals::{self, Received, Signals};
+use crate::signals::{self, Received};
 use crate::table::Sample;
 
 /// The first stuck-shutdown report comes this long after a terminating
@@ -28,11 +28,8 @@ const FIRST_REPORT: Duration = Duration::from_secs(5);
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 pub struct Supervisor<'a> {
-    log: &'a Log,
-    settings: &'a Settings,
-    signals: &'a Signals,
+    life: &'a Lifecycle<'a>,
     relay: &'a Relay<'a>,
-    oom: &'a Oom,
     child: Pid,
     /// `--stop-delay`: the stop signal held back, and when it goes out.
     held: Option<(Received, Instant)>,
@@ -57,20 +54,10 @@ struct Stopping {
 }
 
 impl<'a> Supervisor<'a> {
-    pub fn new(
-        log: &'a Log,
-        settings: &'a Settings,
-        signals: &'a Signals,
-        relay: &'a Relay<'a>,
-        oom: &'a Oom,
-        child: Pid,
-    ) -> Self {
+    pub fn new(life: &'a Lifecycle<'a>, relay: &'a Relay<'a>, child: Pid) -> Self {
         Supervisor {
-            log,
-            settings,
-            signals,
+            life,
             relay,
-            oom,
             child,
             held: None,
             stopping: None,
@@ -87,7 +74,7 @@ impl<'a> Supervisor<'a> {
             let timeout = self
                 .next_deadline()
                 .map(|d| d.saturating_duration_since(Instant::now()));
-            let signals = self.signals;
+            let signals = self.life.signals;
             let on_signal = &mut |r| {
                 self.on_signal(r);
                 true
@@ -96,14 +83,14 @@ impl<'a> Supervisor<'a> {
                 Ok(child_exited) => child_exited,
                 Err(e) => {
                     warning!(
-                        self.log, event: &Event::named("signals_unreadable"),
+                        self.life.log, event: &Event::named("signals_unreadable"),
                         "cannot read signals any more ({e}): only reaping from now on"
                     );
                     return (reap::wait_for(self.child), self.reached());
                 }
             };
             if child_exited {
-                let pass = reap::pass(self.log, self.child, self.settings.warn_reaped, self.oom);
+                let pass = self.life.reap(self.child);
                 if let Some(exit) = pass.main_exit {
                     self.explain(exit, pass.main_killer);
                     return (exit, self.reached());
@@ -118,12 +105,12 @@ impl<'a> Supervisor<'a> {
     /// TERM and INT by default) as rinit received it, whatever `-r` relays
     /// it as. A SIGQUIT for a thread dump is no stop; `-r TERM:WINCH` is one.
     fn on_signal(&mut self, r: Received) {
-        let stop = self.settings.stop_signals.contains(&r.signal);
+        let stop = self.life.settings.stop_signals.contains(&r.signal);
         if let Some((held, _)) = self.held {
             if stop {
                 // A second stop signal cuts the delay short.
                 info!(
-                    self.log, event: &Event::named("stop_delay"),
+                    self.life.log, event: &Event::named("stop_delay"),
                     "{} during --stop-delay: relaying the held {} now", r.signal, held.signal
                 );
                 self.held = None;
@@ -134,15 +121,16 @@ impl<'a> Supervisor<'a> {
             }
         } else if stop && self.stopping.is_none() {
             if let Some(release) = self
+                .life
                 .settings
                 .stop_delay
                 .and_then(|d| Instant::now().checked_add(d))
             {
                 info!(
-                    self.log, event: &Event::named("stop_delay"),
+                    self.life.log, event: &Event::named("stop_delay"),
                     "{}: holding it for {} (--stop-delay)",
                     r.signal,
-                    Shown(self.settings.stop_delay.unwrap_or_default())
+                    Shown(self.life.settings.stop_delay.unwrap_or_default())
                 );
                 self.held = Some((r, release));
                 return;
@@ -158,7 +146,7 @@ impl<'a> Supervisor<'a> {
         };
         self.note_sent(sent);
         self.notice_leavers();
-        if self.stopping.is_some() || !self.settings.stop_signals.contains(&r.signal) {
+        if self.stopping.is_some() || !self.life.settings.stop_signals.contains(&r.signal) {
             return;
         }
         let now = Instant::now();
@@ -166,7 +154,11 @@ impl<'a> Supervisor<'a> {
             signal: r.signal,
             sent,
             since: now,
-            kill_at: self.settings.kill_after.and_then(|d| now.checked_add(d)),
+            kill_at: self
+                .life
+                .settings
+                .kill_after
+                .and_then(|d| now.checked_add(d)),
             report_at: now.checked_add(FIRST_REPORT),
             reached: Stopped::now(sent, self.relay.target_of(r.signal)),
         });
@@ -178,8 +170,10 @@ impl<'a> Supervisor<'a> {
 
     /// At -v, whether a process left the command's group since last time.
     fn notice_leavers(&self) {
-        if self.log.enabled(Level::Info) {
-            self.leavers.notice(self.log, self.relay.target);
+        if self.life.log.enabled(Level::Info) {
+            // Where signals but a stop go: with -a, the group.
+            self.leavers
+                .notice(self.life.log, self.relay.target.of(false));
         }
     }
 
@@ -207,11 +201,13 @@ impl<'a> Supervisor<'a> {
         };
         match killer {
             Some(k @ Killer::Oom { .. }) => {
-                warning!(self.log, event: &event, "command {exit}: {k}")
+                warning!(self.life.log, event: &event, "command {exit}: {k}")
             }
-            Some(k) => warning!(self.log, event: &event, "command {exit} from outside rinit: {k}"),
+            Some(k) => {
+                warning!(self.life.log, event: &event, "command {exit} from outside rinit: {k}")
+            }
             None => warning!(
-                self.log, event: &event,
+                self.life.log, event: &event,
                 "command {exit}, which rinit did not send (the kernel's, as a fault, or another process's)"
             ),
         }
@@ -226,9 +222,9 @@ impl<'a> Supervisor<'a> {
             .checked_sub(128)
             .and_then(Signal::from_number)
             .filter(|sig| self.sent & 1u128.checked_shl(sig.number() as u32).unwrap_or(0) != 0);
-        if let (Some(sig), false) = (sent, self.settings.zero_codes.contains(&status)) {
+        if let (Some(sig), false) = (sent, self.life.settings.zero_codes.contains(&status)) {
             info!(
-                self.log,
+                self.life.log,
                 "status {status} is 128 + {sig}, which rinit relayed: the app, or a wrapper of it (npm, a shell), ended on it; if the app stopped cleanly, -e {status} makes rinit exit 0"
             );
         }
@@ -256,7 +252,7 @@ impl<'a> Supervisor<'a> {
         if stopping.kill_at.is_some_and(|at| now >= at) {
             stopping.kill_at = None;
             warning!(
-                self.log, event: &Event::named("kill_after"),
+                self.life.log, event: &Event::named("kill_after"),
                 "command still running {waited}s after {} (--kill-after): sending SIGKILL to its group; still running: {}",
                 stopping,
                 Sample::others()
@@ -270,7 +266,7 @@ impl<'a> Supervisor<'a> {
             let target = self.relay.target_of(stopping.signal);
             let outside = OutOfReach(stopping.sent, reach::outside(target));
             warning!(
-                self.log, event: &Event::named("still_running"),
+                self.life.log, event: &Event::named("still_running"),
                 "command still running {waited}s after {}; still running: {}{outside}",
                 stopping,
                 Sample::others()

@@ -14,7 +14,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use libfuzzer_sys::fuzz_target;
 use rinit_fuzz::options::{parse, Request};
 use rinit_fuzz::personality::Personality;
-use rinit_fuzz::settings::Settings;
+use rinit_fuzz::settings::{Run, Settings};
 
 const NAMES: [Personality; 5] = [
     Personality::Rinit,
@@ -58,13 +58,18 @@ fuzz_target!(|data: &[u8]| {
             "{:?}",
             e.0
         ),
-        // -P runs no command, and only -P.
-        Ok(Some(settings)) if settings.pause => assert!(settings.command.is_empty()),
-        Ok(Some(settings)) => {
-            let tail = &args[args.len() - settings.command.len()..];
-            assert!(!settings.command.is_empty() && tail == settings.command.as_slice());
-            let first = settings.command[0].as_bytes();
-            let at = args.len() - settings.command.len();
+        // -P runs no command (Run::Pause holds none), and only -P.
+        Ok(Some(Settings {
+            run: Run::Pause, ..
+        })) => {}
+        Ok(Some(Settings {
+            run: Run::Command(command),
+            ..
+        })) => {
+            let tail = &args[args.len() - command.len()..];
+            assert!(!command.is_empty() && tail == command.as_slice());
+            let first = command[0].as_bytes();
+            let at = args.len() - command.len();
             assert!(at > 0 && args[at - 1] == "--" || first == b"-" || !first.starts_with(b"-"));
         }
         Ok(None) => {}

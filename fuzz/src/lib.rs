@@ -30,7 +30,7 @@ pub mod processes;
 pub mod sink;
 #[path = "../../src/writer.rs"]
 pub mod writer;
-#[path = "../../src/settings.rs"]
+#[path = "../../src/settings/mod.rs"]
 pub mod settings;
 #[path = "../../src/signal.rs"]
 pub mod signal;

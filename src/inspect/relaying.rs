@@ -9,7 +9,7 @@ use crate::options::{self, Request};
 use crate::personality::Personality;
 use crate::processes::{self, Entry};
 use crate::procfs;
-use crate::settings::{Settings, SignalAll};
+use crate::settings::{RelayTo, Run, Settings};
 
 /// For rinit or a peer (`rinit` false): where it relays, from its own
 /// command line and environment read by its rules, which processes below
@@ -53,7 +53,7 @@ pub fn relaying(
         (true, other) => format!("rinit (as {})", other.name()),
         (false, peer) => peer.name().to_owned(),
     };
-    if let Some(s) = settings.as_ref().filter(|s| s.pause) {
+    if let Some(s) = settings.as_ref().filter(|s| s.run == Run::Pause) {
         let stops: Vec<String> = s.stop_signals.iter().map(ToString::to_string).collect();
         verdict.push(format!(
             "This is {who} pausing (-P), a pod's infra process: it runs no command, holds \
@@ -63,11 +63,15 @@ pub fn relaying(
         return (Vec::new(), true);
     }
     let child = all.iter().find(|p| p.ppid == pid);
-    let single = settings
-        .as_ref()
-        .map_or(!personality.signals_group(), |s| s.single_child);
-    // The one reading of -a.
-    let signal_all = settings.as_ref().map_or(SignalAll::Off, |s| s.signal_all);
+    // The one reading of -c and -a: a command line rinit would refuse
+    // reads as the name's default.
+    let relay_to = settings.as_ref().map_or(
+        match personality.signals_group() {
+            true => RelayTo::Group,
+            false => RelayTo::Child,
+        },
+        |s| s.relay_to,
+    );
     let live_below = || {
         processes::tree(pid, all)
             .into_iter()
@@ -75,17 +79,17 @@ pub fn relaying(
             .filter(|p| p.state != 'Z')
     };
     let (target, outside) = match child {
-        Some(_) if signal_all == SignalAll::Every => (
+        Some(_) if relay_to == RelayTo::Every => (
             "to every process it looks after (--signal-all=every)".to_owned(),
             Vec::new(),
         ),
-        Some(c) if single => (
+        Some(c) if relay_to == RelayTo::Child => (
             format!("to its command alone (process {})", c.pid),
             live_below().filter(|p| p.pid != c.pid).collect(),
         ),
         Some(c) => {
             let group = procfs::pgid(c.pid).unwrap_or(c.pid);
-            let stops_too = signal_all == SignalAll::Stops;
+            let stops_too = relay_to == RelayTo::GroupAndMasters;
             let with_a = match stops_too {
                 true => {
                     "; with -a a stop also reaches each daemon's master \

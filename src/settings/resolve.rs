@@ -1,75 +1,22 @@
-//! `Settings`: the flags, the environment and the personality's defaults,
-//! resolved once. Options win over the environment, which wins over the
-//! defaults of the name rinit was invoked under.
+//! `Settings::resolve`, in the steps a reader looks for: verbosity, whom
+//! signals reach, the layout, rewrites, times, signal lists, exit codes and
+//! the log's format. An error names the option or variable at fault; the
+//! steps run in the order their errors are reported.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
-use crate::duration;
+use super::values::{atoi, duration_of, number, signal_list, text};
+use super::{Layout, RelayTo, Rewrites, Run, Settings};
 use crate::escape::quoted;
-use crate::expand;
 use crate::log::{Format, Level};
 use crate::options::{Flags, UsageError};
 use crate::personality::{Leftovers, Personality};
 use crate::signal::{self, Signal};
 
-/// Everything rinit was asked to do.
-#[derive(Debug)]
-pub struct Settings {
-    pub verbosity: Level,
-    /// Relay signals to the command alone, not to its process group.
-    pub single_child: bool,
-    /// Whom relayed signals reach beyond the command's group (`-a`).
-    pub signal_all: SignalAll,
-    /// Start the command in a session of its own that takes the terminal
-    /// (dumb-init's default); rinit then also stops itself after relaying
-    /// a job-control signal, so Ctrl-Z and `fg` work.
-    pub setsid: bool,
-    /// Start the command in rinit's own process group, not a new one.
-    pub shared_group: bool,
-    /// After relaying SIGTSTP, SIGTTIN or SIGTTOU, stop rinit too, so the
-    /// shell that started it sees the job stopped (Ctrl-Z) and its SIGCONT
-    /// (`fg`) comes back to be relayed.
-    pub job_control: bool,
-    pub rewrites: Rewrites,
-    /// After the command exits, how long what is left gets between SIGTERM
-    /// and SIGKILL; zero exits at once.
-    pub grace: Duration,
-    /// Away from PID 1, what happens to what is left: the personality's way
-    /// unless a grace period was asked for.
-    pub leftovers: Leftovers,
-    /// How long the command gets after a terminating signal before SIGKILL.
-    pub kill_after: Option<Duration>,
-    /// How long the first stop signal is held before it is relayed.
-    pub stop_delay: Option<Duration>,
-    /// The signals that mean "stop" as rinit receives them, before any
-    /// rewrite: they arm `--stop-delay`, `--kill-after` and the report.
-    pub stop_signals: Vec<Signal>,
-    /// The signal the kernel sends rinit when its parent dies.
-    pub parent_death: Option<Signal>,
-    /// Warn about every reaped process but the command.
-    pub warn_reaped: bool,
-    /// Exit codes of the command that rinit reports as 0.
-    pub zero_codes: Vec<i32>,
-    pub log_format: Format,
-    /// `-P`: run no command, hold the namespace and reap until a stop signal.
-    pub pause: bool,
-    /// `--expand`: the command's words are expanded (see `expanded`).
-    pub expand: bool,
-    pub command: Vec<OsString>,
-}
-
-/// `-a`: whom a relayed signal reaches beyond the command's group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SignalAll {
-    Off,
-    /// `-a`: a stop reaches each daemon's master too, once; other
-    /// signals go to the group (a reload stays the command's).
-    Stops,
-    /// `--signal-all=every`: every signal to every process.
-    Every,
-}
+/// The environment as `resolve` reads it: one lookup per call.
+type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 
 const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
@@ -79,178 +26,38 @@ impl Settings {
         personality: Personality,
         // Through `dyn`: --inspect resolves another process's settings,
         // and one copy of this function serves both.
-        env: &dyn Fn(&str) -> Option<OsString>,
+        env: Env<'_>,
     ) -> Result<Settings, UsageError> {
-        let env_is = |name: &str, value: &str| env(name).is_some_and(|v| v == value);
-
-        let verbosity = if flags.verbose > 0 {
-            match personality.verbose_is_debug() {
-                true => Level::Debug,
-                false => Level::from_count(flags.verbose),
-            }
-        } else if let Some(n) = env("RINIT_VERBOSITY") {
-            Level::from_count(number(&n, "RINIT_VERBOSITY")?)
-        } else if let Some(n) = env("TINI_VERBOSITY") {
-            // tini's scale: 1 (its default) warnings, 2 info, 3 debug. tini
-            // reads it with atoi(3), so nothing in it is ever an error.
-            let n = u32::try_from(atoi(n.as_bytes()).max(0)).unwrap_or(u32::MAX);
-            Level::from_count(n.saturating_sub(1))
-        } else if env_is("DUMB_INIT_DEBUG", "1") {
-            Level::Debug
-        } else {
-            Level::Warn
-        };
-
-        // Each variable read once: every lookup scans the environment.
-        let single_env = env("RINIT_SINGLE_CHILD");
+        let verbosity = verbosity(flags.verbose, personality, env)?;
+        // Read once, by both steps: every lookup scans the environment.
         let setsid_env = env("DUMB_INIT_SETSID");
-        let from_env = if single_env.as_deref() == Some("1".as_ref())
-            || setsid_env.as_deref() == Some("0".as_ref())
-        {
-            Some(true)
-        } else if single_env.as_deref() == Some("0".as_ref())
-            || env("TINI_KILL_PROCESS_GROUP").is_some()
-        {
-            Some(false)
-        } else {
-            None
-        };
-        // The option's value is checked; the variable, as RINIT_SINGLE_CHILD,
-        // counts only in the spellings it has.
-        let signal_all = match flags.signal_all.as_deref().map(OsStr::as_bytes) {
-            Some(b"") => SignalAll::Stops,
-            Some(b"every") => SignalAll::Every,
-            Some(other) => {
-                return Err(UsageError(format!(
-                    "--signal-all: '{}' is not 'every'",
-                    quoted(other)
-                )))
-            }
-            None => match env("RINIT_SIGNAL_ALL").as_deref().map(OsStr::as_bytes) {
-                Some(b"1") => SignalAll::Stops,
-                Some(b"every") => SignalAll::Every,
-                _ => SignalAll::Off,
-            },
-        };
-        if signal_all != SignalAll::Off
-            && (flags.single_child == Some(true) || from_env == Some(true))
-        {
-            return Err(UsageError(
-                "-a (every process) and -c (the command alone) exclude each other".into(),
-            ));
-        }
-        // -a reaches the group too, whatever the name's default.
-        let single_child = signal_all == SignalAll::Off
-            && flags
-                .single_child
-                .or(from_env)
-                .unwrap_or(!personality.signals_group());
-        let setsid =
-            !single_child && (personality.setsid() || setsid_env.as_deref() == Some("1".as_ref()));
+        let setsid_env = setsid_env.as_deref();
+        let relay_to = relay_to(&flags, personality, setsid_env, env)?;
+        let layout = layout(relay_to, personality, setsid_env);
+        let rewrites = rewrites(layout, &flags.rewrites, env)?;
 
-        let mut rewrites = Rewrites::default();
-        if setsid {
-            // The command's session has no parent group in it: the kernel
-            // discards a stopping SIGTSTP/SIGTTIN/SIGTTOU sent to such an
-            // orphaned group, so SIGSTOP stands in for them (as in dumb-init).
-            for sig in [signal::TSTP, signal::TTIN, signal::TTOU] {
-                rewrites.0.push((sig, Some(signal::STOP)));
-            }
-        }
-        let from_env = env("RINIT_REWRITE")
-            .map(|v| text(&v, "RINIT_REWRITE"))
-            .transpose()?;
-        for rule in from_env
-            .iter()
-            .flat_map(|rules| rules.split(','))
-            .filter(|r| !r.is_empty())
-        {
-            rewrites.add(rule)?;
-        }
-        for rule in &flags.rewrites {
-            rewrites.add(&text(rule, "--rewrite")?)?;
-        }
-
-        let time = |flag: Option<OsString>,
-                    name: &str,
-                    what: &str|
-         -> Result<Option<Duration>, UsageError> {
-            match flag {
-                Some(value) => duration_of(&value, what).map(Some),
-                None => env(name).map(|value| duration_of(&value, name)).transpose(),
-            }
-        };
-        let grace = time(flags.grace, "RINIT_GRACE", "--grace")?;
+        let grace = time(flags.grace, "RINIT_GRACE", "--grace", env)?;
         let leftovers = match grace {
             Some(_) => Leftovers::Drain,
-            None => personality.leftovers(setsid),
+            None => personality.leftovers(layout == Layout::Session),
         };
         let grace = grace.unwrap_or(DEFAULT_GRACE);
         // Zero means off: no deadline at all.
-        let kill_after =
-            time(flags.kill_after, "RINIT_KILL_AFTER", "--kill-after")?.filter(|d| !d.is_zero());
-        let stop_delay =
-            time(flags.stop_delay, "RINIT_STOP_DELAY", "--stop-delay")?.filter(|d| !d.is_zero());
+        let kill_after = time(flags.kill_after, "RINIT_KILL_AFTER", "--kill-after", env)?
+            .filter(|d| !d.is_zero());
+        let stop_delay = time(flags.stop_delay, "RINIT_STOP_DELAY", "--stop-delay", env)?
+            .filter(|d| !d.is_zero());
 
-        let stop_signals = match flags.stop_signals {
-            Some(list) => Some(signal_list(&list, "--stop-signals")?),
-            None => env("RINIT_STOP_SIGNALS")
-                .map(|list| signal_list(&list, "RINIT_STOP_SIGNALS"))
-                .transpose()?,
-        };
-        let stop_signals = stop_signals.unwrap_or_else(|| vec![signal::TERM, signal::INT]);
-
-        let parent_death = match flags.parent_death {
-            None => None,
-            Some(name) => {
-                let name = text(&name, "-p")?;
-                let sig = Signal::parse(&name).filter(|s| s.is_relayed());
-                Some(sig.ok_or_else(|| {
-                    UsageError(format!(
-                        "-p: '{}' is not a signal rinit relays",
-                        quoted(name.as_bytes())
-                    ))
-                })?)
-            }
-        };
-        let zero_codes = flags
-            .zero_codes
-            .iter()
-            .map(|code| {
-                let shown = code.to_string_lossy();
-                shown
-                    .parse::<i32>()
-                    .ok()
-                    .filter(|c| (0..=255).contains(c))
-                    .ok_or_else(|| {
-                        UsageError(format!(
-                            "-e: '{}' is not an exit code (0 to 255)",
-                            quoted(code.as_bytes())
-                        ))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-
-        let log_format = match flags.log_format.or_else(|| env("RINIT_LOG_FORMAT")) {
-            None => Format::Text,
-            Some(f) if f == "text" => Format::Text,
-            Some(f) if f == "json" => Format::Json,
-            Some(other) => {
-                return Err(UsageError(format!(
-                    "--log-format: '{}' is neither text nor json",
-                    quoted(other.as_bytes())
-                )))
-            }
-        };
+        let stop_signals = stop_signals(flags.stop_signals, env)?;
+        let parent_death = parent_death(flags.parent_death)?;
+        let zero_codes = zero_codes(&flags.zero_codes)?;
+        let log_format = log_format(flags.log_format, env)?;
 
         Ok(Settings {
             log_format,
             verbosity,
-            single_child,
-            signal_all,
-            setsid,
-            shared_group: single_child && personality.shares_group_when_single_child(),
-            job_control: setsid || personality.stops_with_the_job(),
+            layout,
+            relay_to,
             rewrites,
             grace,
             leftovers,
@@ -260,49 +67,129 @@ impl Settings {
             parent_death,
             warn_reaped: flags.warn_reaped,
             zero_codes,
-            pause: flags.pause,
             // Off under every name unless asked for: drop-in means the
             // arguments untouched.
-            expand: flags.expand || env_is("RINIT_EXPAND", "1"),
-            command: flags.command,
+            expand: flags.expand || env("RINIT_EXPAND").is_some_and(|v| v == "1"),
+            // The options allow -P only without a command, and a command
+            // only with words.
+            run: match flags.pause {
+                true => Run::Pause,
+                false => Run::Command(flags.command),
+            },
         })
-    }
-
-    /// With `--expand`, the command's words expanded from `environment`,
-    /// the one the command gets; read only then, as it costs a copy of it.
-    pub fn expanded<I>(mut self, environment: impl FnOnce() -> I) -> Result<Settings, UsageError>
-    where
-        I: IntoIterator<Item = (OsString, OsString)>,
-    {
-        if self.expand {
-            self.command = expand::command(&self.command, &expand::Env::new(environment()))?;
-        }
-        Ok(self)
-    }
-
-    /// The status rinit exits with for the command's `status`.
-    pub fn exit_status(&self, status: i32) -> i32 {
-        if self.zero_codes.contains(&status) {
-            0
-        } else {
-            status
-        }
     }
 }
 
-/// `-r FROM:TO` rules; a later rule for the same FROM wins.
-#[derive(Debug, Default)]
-pub struct Rewrites(Vec<(Signal, Option<Signal>)>);
+/// `-v`s, or else RINIT_VERBOSITY, TINI_VERBOSITY, DUMB_INIT_DEBUG.
+fn verbosity(verbose: u32, personality: Personality, env: Env<'_>) -> Result<Level, UsageError> {
+    Ok(if verbose > 0 {
+        match personality.verbose_is_debug() {
+            true => Level::Debug,
+            false => Level::from_count(verbose),
+        }
+    } else if let Some(n) = env("RINIT_VERBOSITY") {
+        Level::from_count(number(&n, "RINIT_VERBOSITY")?)
+    } else if let Some(n) = env("TINI_VERBOSITY") {
+        // tini's scale: 1 (its default) warnings, 2 info, 3 debug. tini
+        // reads it with atoi(3), so nothing in it is ever an error.
+        let n = u32::try_from(atoi(n.as_bytes()).max(0)).unwrap_or(u32::MAX);
+        Level::from_count(n.saturating_sub(1))
+    } else if env("DUMB_INIT_DEBUG").is_some_and(|v| v == "1") {
+        Level::Debug
+    } else {
+        Level::Warn
+    })
+}
 
-impl Rewrites {
-    /// What to send for `sig`: itself, its rewrite, or None to drop it.
-    pub fn apply(&self, sig: Signal) -> Option<Signal> {
-        match self.0.iter().rev().find(|(from, _)| *from == sig) {
-            Some((_, to)) => *to,
-            None => Some(sig),
+/// `-c`/`-g` and `-a`, or their variables, or the personality's default.
+fn relay_to(
+    flags: &Flags,
+    personality: Personality,
+    setsid_env: Option<&OsStr>,
+    env: Env<'_>,
+) -> Result<RelayTo, UsageError> {
+    let single_env = env("RINIT_SINGLE_CHILD");
+    let from_env =
+        if single_env.as_deref() == Some("1".as_ref()) || setsid_env == Some("0".as_ref()) {
+            Some(true)
+        } else if single_env.as_deref() == Some("0".as_ref())
+            || env("TINI_KILL_PROCESS_GROUP").is_some()
+        {
+            Some(false)
+        } else {
+            None
+        };
+    // The option's value is checked; the variable, as RINIT_SINGLE_CHILD,
+    // counts only in the spellings it has.
+    let signal_all = match flags.signal_all.as_deref().map(OsStr::as_bytes) {
+        Some(b"") => Some(RelayTo::GroupAndMasters),
+        Some(b"every") => Some(RelayTo::Every),
+        Some(other) => {
+            return Err(UsageError(format!(
+                "--signal-all: '{}' is not 'every'",
+                quoted(other)
+            )))
+        }
+        None => match env("RINIT_SIGNAL_ALL").as_deref().map(OsStr::as_bytes) {
+            Some(b"1") => Some(RelayTo::GroupAndMasters),
+            Some(b"every") => Some(RelayTo::Every),
+            _ => None,
+        },
+    };
+    let single_child = flags.single_child.or(from_env);
+    match signal_all {
+        Some(_) if flags.single_child == Some(true) || from_env == Some(true) => Err(UsageError(
+            "-a (every process) and -c (the command alone) exclude each other".into(),
+        )),
+        // -a reaches the group too, whatever the name's default.
+        Some(wider) => Ok(wider),
+        None if single_child.unwrap_or(!personality.signals_group()) => Ok(RelayTo::Child),
+        None => Ok(RelayTo::Group),
+    }
+}
+
+/// A session of its own for dumb-init (or DUMB_INIT_SETSID=1) unless the
+/// command is signalled alone; then dumb-init shares its own group.
+fn layout(relay_to: RelayTo, personality: Personality, setsid_env: Option<&OsStr>) -> Layout {
+    let single_child = relay_to == RelayTo::Child;
+    if !single_child && (personality.setsid() || setsid_env == Some("1".as_ref())) {
+        Layout::Session
+    } else if single_child && personality.shares_group_when_single_child() {
+        Layout::Shared
+    } else {
+        Layout::Group
+    }
+}
+
+/// The layout's own rewrites, then RINIT_REWRITE's, then `-r`'s: a later
+/// rule wins.
+fn rewrites(layout: Layout, flags: &[OsString], env: Env<'_>) -> Result<Rewrites, UsageError> {
+    let mut rewrites = Rewrites::default();
+    if layout == Layout::Session {
+        // The command's session has no parent group in it: the kernel
+        // discards a stopping SIGTSTP/SIGTTIN/SIGTTOU sent to such an
+        // orphaned group, so SIGSTOP stands in for them (as in dumb-init).
+        for sig in [signal::TSTP, signal::TTIN, signal::TTOU] {
+            rewrites.0.push((sig, Some(signal::STOP)));
         }
     }
+    let from_env = env("RINIT_REWRITE")
+        .map(|v| text(&v, "RINIT_REWRITE"))
+        .transpose()?;
+    for rule in from_env
+        .iter()
+        .flat_map(|rules| rules.split(','))
+        .filter(|r| !r.is_empty())
+    {
+        rewrites.add(rule)?;
+    }
+    for rule in flags {
+        rewrites.add(&text(rule, "--rewrite")?)?;
+    }
+    Ok(rewrites)
+}
 
+impl Rewrites {
     fn add(&mut self, rule: &str) -> Result<(), UsageError> {
         let bad = |why: &str| {
             UsageError(format!(
@@ -324,75 +211,97 @@ impl Rewrites {
     }
 }
 
-fn text(value: &OsStr, what: &str) -> Result<String, UsageError> {
-    value
-        .to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| UsageError(format!("{what}: value is not valid UTF-8")))
-}
-
-fn number(value: &OsStr, what: &str) -> Result<u32, UsageError> {
-    let shown = value.to_string_lossy();
-    shown.trim().parse().map_err(|_| {
-        UsageError(format!(
-            "{what}: '{}' is not a whole number",
-            quoted(value.as_bytes())
-        ))
-    })
-}
-
-/// `TERM,INT`: names or numbers of signals rinit relays, at least one.
-fn signal_list(value: &OsStr, what: &str) -> Result<Vec<Signal>, UsageError> {
-    let text = text(value, what)?;
-    let signals = text
-        .split(',')
-        .map(|name| Signal::parse(name.trim()).filter(|s| s.is_relayed()))
-        .collect::<Option<Vec<Signal>>>()
-        .filter(|list| !list.is_empty());
-    signals.ok_or_else(|| {
-        UsageError(format!(
-            "{what}: '{}' is not a list of signals rinit relays (like TERM,INT)",
-            quoted(text.as_bytes())
-        ))
-    })
-}
-
-/// C's atoi: leading white space, a sign, digits up to the first other
-/// byte; 0 when there are none (clamped where atoi would overflow).
-fn atoi(bytes: &[u8]) -> i64 {
-    let mut rest = bytes
-        .iter()
-        .skip_while(|b| b" \t\n\x0b\x0c\r".contains(b))
-        .peekable();
-    let negative = match rest.peek() {
-        Some(b'-') => rest.next().is_some(),
-        Some(b'+') => rest.next().is_none(),
-        _ => false,
-    };
-    let magnitude = rest
-        .map_while(|b| b.is_ascii_digit().then(|| i64::from(b - b'0')))
-        .fold(0i64, |n, d| n.saturating_mul(10).saturating_add(d));
-    if negative {
-        -magnitude
-    } else {
-        magnitude
+/// A duration from its option, or else its variable.
+fn time(
+    flag: Option<OsString>,
+    name: &str,
+    what: &str,
+    env: Env<'_>,
+) -> Result<Option<Duration>, UsageError> {
+    match flag {
+        Some(value) => duration_of(&value, what).map(Some),
+        None => env(name).map(|value| duration_of(&value, name)).transpose(),
     }
 }
 
-fn duration_of(value: &OsStr, what: &str) -> Result<Duration, UsageError> {
-    let shown = value.to_string_lossy();
-    duration::parse(&shown).ok_or_else(|| {
+/// `--stop-signals`, or RINIT_STOP_SIGNALS, or TERM and INT.
+fn stop_signals(flag: Option<OsString>, env: Env<'_>) -> Result<Vec<Signal>, UsageError> {
+    let stop_signals = match flag {
+        Some(list) => Some(signal_list(&list, "--stop-signals")?),
+        None => env("RINIT_STOP_SIGNALS")
+            .map(|list| signal_list(&list, "RINIT_STOP_SIGNALS"))
+            .transpose()?,
+    };
+    Ok(stop_signals.unwrap_or_else(|| vec![signal::TERM, signal::INT]))
+}
+
+/// tini's `-p SIGNAL`.
+fn parent_death(flag: Option<OsString>) -> Result<Option<Signal>, UsageError> {
+    let Some(name) = flag else {
+        return Ok(None);
+    };
+    let name = text(&name, "-p")?;
+    let sig = Signal::parse(&name).filter(|s| s.is_relayed());
+    sig.map(Some).ok_or_else(|| {
         UsageError(format!(
-            "{what}: '{}' is not a duration (like 500ms, 5s, 2m or 5)",
-            quoted(value.as_bytes())
+            "-p: '{}' is not a signal rinit relays",
+            quoted(name.as_bytes())
         ))
     })
 }
 
+/// tini's `-e CODE`s.
+fn zero_codes(flags: &[OsString]) -> Result<Vec<i32>, UsageError> {
+    flags
+        .iter()
+        .map(|code| {
+            let shown = code.to_string_lossy();
+            shown
+                .parse::<i32>()
+                .ok()
+                .filter(|c| (0..=255).contains(c))
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "-e: '{}' is not an exit code (0 to 255)",
+                        quoted(code.as_bytes())
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// `--log-format`, or RINIT_LOG_FORMAT, or text.
+fn log_format(flag: Option<OsString>, env: Env<'_>) -> Result<Format, UsageError> {
+    match flag.or_else(|| env("RINIT_LOG_FORMAT")) {
+        None => Ok(Format::Text),
+        Some(f) if f == "text" => Ok(Format::Text),
+        Some(f) if f == "json" => Ok(Format::Json),
+        Some(other) => Err(UsageError(format!(
+            "--log-format: '{}' is neither text nor json",
+            quoted(other.as_bytes())
+        ))),
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::options::{parse, Request};
+
+    /// The decisions as the flags they replace read.
+    impl Settings {
+        fn single_child(&self) -> bool {
+            self.relay_to == RelayTo::Child
+        }
+        fn setsid(&self) -> bool {
+            self.layout == Layout::Session
+        }
+        fn shared_group(&self) -> bool {
+            self.layout == Layout::Shared
+        }
+        fn job_control(&self) -> bool {
+            self.layout.job_control()
+        }
+    }
 
     fn resolve_as(
         personality: Personality,
@@ -542,48 +451,49 @@ mod tests {
     fn each_personality_has_its_defaults_and_options_override_them() {
         let tini = Personality::Tini { docker: true };
         let s = resolve_as(tini, "x", &[]).unwrap();
-        assert!(s.single_child && !s.setsid);
-        assert!(!resolve_as(tini, "-g x", &[]).unwrap().single_child);
-        assert!(
-            !resolve_as(tini, "x", &[("TINI_KILL_PROCESS_GROUP", "0")])
-                .unwrap()
-                .single_child
-        );
+        assert!(s.single_child() && !s.setsid());
+        assert!(!resolve_as(tini, "-g x", &[]).unwrap().single_child());
+        assert!(!resolve_as(tini, "x", &[("TINI_KILL_PROCESS_GROUP", "0")])
+            .unwrap()
+            .single_child());
         assert!(
             resolve_as(Personality::Catatonit { podman: false }, "x", &[])
                 .unwrap()
-                .single_child
+                .single_child()
         );
         let s = resolve_as(Personality::DumbInit, "x", &[]).unwrap();
-        assert!(!s.single_child && s.setsid);
+        assert!(!s.single_child() && s.setsid());
         assert_eq!(s.rewrites.apply(sig("TSTP")), Some(signal::STOP));
         let s = resolve_as(Personality::DumbInit, "-r TSTP:TSTP x", &[]).unwrap();
         assert_eq!(s.rewrites.apply(sig("TSTP")), Some(sig("TSTP")));
         let s = resolve_as(Personality::DumbInit, "-c x", &[]).unwrap();
-        assert!(s.single_child && !s.setsid && s.shared_group && s.job_control);
+        assert!(s.single_child() && !s.setsid() && s.shared_group() && s.job_control());
         let s = resolve_as(Personality::DumbInit, "x", &[("DUMB_INIT_SETSID", "0")]).unwrap();
-        assert!(s.single_child && !s.setsid);
+        assert!(s.single_child() && !s.setsid());
         let s = resolve("x", &[]);
-        assert!(!s.single_child && !s.setsid && !s.shared_group && !s.job_control);
-        assert!(resolve("-c x", &[]).single_child && !resolve("-c x", &[]).shared_group);
-        assert!(resolve("x", &[("RINIT_SINGLE_CHILD", "1")]).single_child);
-        assert!(!resolve("-g x", &[("RINIT_SINGLE_CHILD", "1")]).single_child);
+        assert!(!s.single_child() && !s.setsid() && !s.shared_group() && !s.job_control());
+        assert!(resolve("-c x", &[]).single_child() && !resolve("-c x", &[]).shared_group());
+        assert!(resolve("x", &[("RINIT_SINGLE_CHILD", "1")]).single_child());
+        assert!(!resolve("-g x", &[("RINIT_SINGLE_CHILD", "1")]).single_child());
     }
 
     #[test]
     fn signal_all_from_the_option_or_environment_and_never_with_c() {
         let tini = Personality::Tini { docker: false };
         let s = resolve_as(tini, "-a x", &[]).unwrap();
-        assert!(s.signal_all == SignalAll::Stops && !s.single_child);
-        let all = |line, env| resolve(line, env).signal_all;
-        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "1")]), SignalAll::Stops);
-        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "every")]), SignalAll::Every);
-        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "0")]), SignalAll::Off);
-        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "yes")]), SignalAll::Off);
-        assert_eq!(all("--signal-all=every x", &[]), SignalAll::Every);
+        assert!(s.relay_to == RelayTo::GroupAndMasters && !s.single_child());
+        let all = |line, env| resolve(line, env).relay_to;
+        assert_eq!(
+            all("x", &[("RINIT_SIGNAL_ALL", "1")]),
+            RelayTo::GroupAndMasters
+        );
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "every")]), RelayTo::Every);
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "0")]), RelayTo::Group);
+        assert_eq!(all("x", &[("RINIT_SIGNAL_ALL", "yes")]), RelayTo::Group);
+        assert_eq!(all("--signal-all=every x", &[]), RelayTo::Every);
         assert_eq!(
             all("--signal-all x", &[("RINIT_SIGNAL_ALL", "every")]),
-            SignalAll::Stops
+            RelayTo::GroupAndMasters
         );
         assert!(error("--signal-all=all x", &[]).contains("'all' is not 'every'"));
         assert!(error("-a -c x", &[]).contains("exclude each other"));
@@ -640,7 +550,7 @@ mod fuzz {
     use std::ffi::OsString;
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-    use super::Settings;
+    use super::{Run, Settings};
     use crate::options::{parse, Request};
     use crate::personality::Personality;
 
@@ -817,22 +727,24 @@ mod fuzz {
                         e.0
                     );
                 }
-                // -P runs no command, and only -P.
-                Ok(Some(settings)) if settings.pause => {
-                    ran += 1;
-                    assert!(settings.command.is_empty(), "case {case}: {args:?}");
-                }
-                Ok(Some(settings)) => {
+                // -P runs no command (Run::Pause holds none), and only -P.
+                Ok(Some(Settings {
+                    run: Run::Pause, ..
+                })) => ran += 1,
+                Ok(Some(Settings {
+                    run: Run::Command(command),
+                    ..
+                })) => {
                     ran += 1;
                     // The command is the untouched tail of the arguments.
-                    let tail = args.get(args.len() - settings.command.len()..).unwrap();
+                    let tail = args.get(args.len() - command.len()..).unwrap();
                     assert!(
-                        !settings.command.is_empty() && tail == settings.command.as_slice(),
+                        !command.is_empty() && tail == command.as_slice(),
                         "case {case}: {args:?}"
                     );
-                    let first = settings.command[0].as_bytes();
-                    let after_dashdash = args.len() > settings.command.len()
-                        && args[args.len() - settings.command.len() - 1] == "--";
+                    let first = command[0].as_bytes();
+                    let after_dashdash =
+                        args.len() > command.len() && args[args.len() - command.len() - 1] == "--";
                     assert!(
                         after_dashdash || first == b"-" || !first.starts_with(b"-"),
                         "case {case}: {args:?}"
