@@ -24,58 +24,27 @@
 // handlers, and the child must get exactly what rinit was given instead.
 #![cfg_attr(not(test), no_main)]
 
-mod descriptors;
-mod dirents;
-mod drain;
-mod duration;
-mod environ;
-mod escape;
-mod event;
-mod expand;
-mod heap;
-mod inspect;
-mod install;
-mod json;
-mod log;
-mod memory;
-mod oom;
-mod options;
-mod pause;
-mod personality;
-mod processes;
-mod procfs;
-mod reach;
-mod reap;
-mod relay;
-mod settings;
-mod signal;
-mod signals;
-mod sigset;
-mod sink;
-mod sort;
-mod spawn;
-mod supervise;
-mod table;
-mod thread_start;
-mod writer;
-
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
-use drain::Drain;
-use event::Event;
-use log::{info, warning, Level, Log};
-use oom::Oom;
-use options::Request;
-use personality::Personality;
-use reach::Target;
-use relay::Relay;
-use settings::{Settings, SignalAll};
-use signals::Signals;
-use spawn::{Command, Session, SpawnError};
-use supervise::Supervisor;
+use rinit::drain::Drain;
+use rinit::event::Event;
+use rinit::log::{info, warning, Level, Log};
+use rinit::oom::Oom;
+use rinit::options::Request;
+use rinit::personality::Personality;
+use rinit::reach::Target;
+use rinit::relay::Relay;
+use rinit::settings::{Settings, SignalAll};
+use rinit::signals::Signals;
+use rinit::spawn::{Command, Session, SpawnError};
+use rinit::supervise::Supervisor;
+use rinit::{
+    descriptors, environ, escape, inspect, install, log, memory, options, pause, procfs, reap,
+    spawn,
+};
 
 #[global_allocator]
 static ALLOCATOR: memory::Allocator = memory::Allocator;
