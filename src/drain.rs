@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use nix::unistd::Pid;
 
 use crate::duration::Shown;
-use crate::event::Event;
+use crate::log::Event;
 use crate::log::{info, warning, Log};
 use crate::oom::Oom;
 use crate::personality::Leftovers;

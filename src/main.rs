@@ -30,8 +30,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
 use rinit::drain::Drain;
-use rinit::event::Event;
-use rinit::log::{info, warning, Level, Log};
+use rinit::log::{info, warning, Event, Level, Log};
 use rinit::oom::Oom;
 use rinit::options::Request;
 use rinit::personality::Personality;

@@ -8,7 +8,7 @@
 
 use nix::unistd::Pid;
 
-use crate::event::Event;
+use crate::log::Event;
 use crate::log::{info, warning, Log};
 use crate::oom::Oom;
 use crate::reap;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nix::unistd::Pid;
 
 use crate::duration::Shown;
-use crate::event::Event;
+use crate::log::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::oom::{Killer, Oom};
 use crate::reach::{self, Leavers, Stopped};

@@ -6,12 +6,17 @@
 //! ones do not wait for room again until one gets through; the first line
 //! that does is preceded by one saying how many were lost.
 
+mod event;
+pub(crate) mod json;
+mod sink;
+mod writer;
+
 use std::cell::{Cell, OnceCell};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::event::{self, Event};
-use crate::sink::{self, Sink};
+pub use event::Event;
+use sink::Sink;
 
 /// How much rinit says: 0 warnings and errors, 1 (`-v`) lifecycle events,
 /// 2 (`-vv`) every reaped process.
