@@ -25,7 +25,6 @@ mod duration;
 pub mod environ;
 pub mod escape;
 pub mod expand;
-mod heap;
 pub mod inspect;
 pub mod install;
 pub mod log;
