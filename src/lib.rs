@@ -33,7 +33,6 @@ pub mod oom;
 pub mod options;
 pub mod pause;
 pub mod personality;
-pub mod processes;
 pub mod procfs;
 pub mod reach;
 pub mod reap;

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use rinit_fuzz::escape;
-use rinit_fuzz::processes;
+use rinit_fuzz::inspect::processes;
 use rinit_fuzz::procfs;
 
 fn harmless(text: &str) -> bool {

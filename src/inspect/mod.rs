@@ -7,6 +7,7 @@
 //! in for, its own command line and environment say where it relays.
 
 mod marker;
+pub mod processes;
 mod relaying;
 mod show;
 
@@ -16,9 +17,9 @@ use std::os::unix::ffi::OsStrExt;
 use crate::escape;
 use crate::oom;
 use crate::personality::Personality;
-use crate::processes::{self, Entry};
 use crate::procfs;
 use crate::signal::{self, Signal};
+use processes::Entry;
 
 /// What a process does with one signal; the first that applies wins.
 #[derive(Clone, Copy, PartialEq, Eq)]

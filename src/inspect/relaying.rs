@@ -5,9 +5,9 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
+use super::processes::{self, Entry};
 use crate::options::{self, Request};
 use crate::personality::Personality;
-use crate::processes::{self, Entry};
 use crate::procfs;
 use crate::settings::{Settings, SignalAll};
 
