@@ -23,7 +23,7 @@ pub fn relaying(
     rinit: bool,
     verdict: &mut Vec<String>,
 ) -> (Vec<Entry>, bool) {
-    let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
+    let env: Vec<(OsString, OsString)> = super::proc::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
             let bytes = entry.into_vec();
