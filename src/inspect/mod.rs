@@ -11,6 +11,7 @@ pub mod proc;
 pub mod processes;
 mod relaying;
 mod show;
+mod usage;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
@@ -209,7 +210,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         rinit,
         unreadable,
         subreaper: (rinit == Some(true)).then_some(!pid1),
-        memory: oom::usage(pid),
+        memory: usage::of(pid),
         signals,
         sigterm,
         verdict,
