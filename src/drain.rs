@@ -21,9 +21,8 @@ use std::time::{Duration, Instant};
 use nix::unistd::Pid;
 
 use crate::duration::Shown;
-use crate::event::Event;
 use crate::lifecycle::Lifecycle;
-use crate::log::{info, warning};
+use crate::log::{info, warning, Event};
 use crate::personality::Leftovers;
 use crate::procfs;
 use crate::reach::{self, Stopped};

@@ -25,60 +25,27 @@
 // handlers, and the child must get exactly what rinit was given instead.
 #![cfg_attr(not(test), no_main)]
 
-mod descriptors;
-mod dirents;
-mod drain;
-mod duration;
-mod environ;
-mod escape;
-mod event;
-mod expand;
-mod heap;
-mod inspect;
-mod install;
-mod json;
-mod lifecycle;
-mod log;
-mod memory;
-mod oom;
-mod options;
-mod pause;
-mod personality;
-mod processes;
-mod procfs;
-mod reach;
-mod reap;
-mod relay;
-mod settings;
-mod signal;
-mod signals;
-mod sigset;
-mod sink;
-mod sort;
-mod spawn;
-mod supervise;
-mod table;
-mod thread_start;
-mod writer;
-
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::process::exit;
 
-use drain::Drain;
-use event::Event;
-use lifecycle::Lifecycle;
-use log::{info, warning, Level, Log};
 use nix::unistd::Pid;
-use oom::Oom;
-use options::Request;
-use personality::Personality;
-use relay::Relay;
-use settings::{Layout, Run, Settings};
-use signals::Signals;
-use spawn::{Command, Session, SpawnError};
-use supervise::Supervisor;
+use rinit::drain::Drain;
+use rinit::lifecycle::Lifecycle;
+use rinit::log::{info, warning, Event, Level, Log};
+use rinit::oom::Oom;
+use rinit::options::Request;
+use rinit::personality::Personality;
+use rinit::relay::Relay;
+use rinit::settings::{Layout, Run, Settings};
+use rinit::signals::Signals;
+use rinit::spawn::{Command, Session, SpawnError};
+use rinit::supervise::Supervisor;
+use rinit::{
+    descriptors, environ, escape, inspect, install, log, memory, options, pause, procfs, reap,
+    spawn,
+};
 
 #[global_allocator]
 static ALLOCATOR: memory::Allocator = memory::Allocator;

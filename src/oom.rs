@@ -126,10 +126,10 @@ impl Oom {
     }
 }
 
-/// The memory of process `pid`'s cgroup, or None where none is readable.
-pub fn usage(pid: i32) -> Option<Usage> {
-    let path = format!("/proc/{pid}/cgroup\0");
-    let (dir, files, oom_kills) = find(CStr::from_bytes_with_nul(path.as_bytes()).ok()?)?;
+/// The memory of the cgroup a `/proc/PID/cgroup` names, or None where none
+/// is readable: for `--inspect`'s report (`inspect::usage`, which shows it).
+pub fn usage(cgroup_file: &CStr) -> Option<Usage> {
+    let (dir, files, oom_kills) = find(cgroup_file)?;
     Some(Usage {
         limit: limit(&dir, files),
         current: number(&dir, files.current),
@@ -259,36 +259,6 @@ impl fmt::Display for Bytes {
             }
         }
         write!(f, "{} B", self.0)
-    }
-}
-
-impl Usage {
-    /// As JSON: bytes, null where the cgroup does not say (or no limit).
-    pub fn json(&self) -> String {
-        let n = |v: Option<u64>| v.map_or("null".to_owned(), |v| v.to_string());
-        format!(
-            "{{\"limit\":{},\"current\":{},\"peak\":{},\"oom_kills\":{}}}",
-            n(self.limit),
-            n(self.current),
-            n(self.peak),
-            self.oom_kills
-        )
-    }
-}
-
-impl fmt::Display for Usage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.limit {
-            Some(limit) => write!(f, "limit {}", Bytes(limit))?,
-            None => f.write_str("no limit")?,
-        }
-        if let Some(current) = self.current {
-            write!(f, ", using {}", Bytes(current))?;
-        }
-        if let Some(peak) = self.peak {
-            write!(f, ", peak {}", Bytes(peak))?;
-        }
-        write!(f, ", OOM kills: {}", self.oom_kills)
     }
 }
 

@@ -8,9 +8,8 @@
 
 use nix::unistd::Pid;
 
-use crate::event::Event;
 use crate::lifecycle::Lifecycle;
-use crate::log::{info, warning};
+use crate::log::{info, warning, Event};
 use crate::signal;
 use crate::signals::{self, Received};
 

@@ -10,7 +10,7 @@ use std::fmt;
 use nix::errno::Errno;
 use nix::unistd::Pid;
 
-use crate::event::Event;
+use crate::log::Event;
 use crate::log::{debug, info, warning, Log};
 use crate::oom::{Killer, Oom};
 use crate::signal::{self, Signal};

@@ -5,7 +5,7 @@ use std::{fmt, io};
 
 use nix::unistd::Pid;
 
-use crate::event::Event;
+use crate::log::Event;
 use crate::log::{info, warning, Level, Log};
 use crate::procfs;
 use crate::reach::{self, Target};

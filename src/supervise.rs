@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 use nix::unistd::Pid;
 
 use crate::duration::Shown;
-use crate::event::Event;
 use crate::lifecycle::Lifecycle;
-use crate::log::{info, warning, Level};
+use crate::log::{info, warning, Event, Level};
 use crate::oom::Killer;
 use crate::reach::{self, Leavers, Stopped};
 use crate::reap::{self, Exit};

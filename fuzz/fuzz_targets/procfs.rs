@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use rinit_fuzz::escape;
-use rinit_fuzz::processes;
+use rinit_fuzz::inspect::{proc, processes};
 use rinit_fuzz::procfs;
 
 fn harmless(text: &str) -> bool {
@@ -19,9 +19,9 @@ fuzz_target!(|data: &[u8]| {
         let comm = stat.comm.to_string();
         assert!(harmless(&comm), "{comm:?}");
     }
-    let _ = procfs::parse_status(data);
-    let _ = procfs::signalfd_mask(data);
-    let argv = procfs::split_words(data);
+    let _ = proc::parse_status(data);
+    let _ = proc::signalfd_mask(data);
+    let argv = proc::split_words(data);
     let shown = processes::command_line(&argv, "zombie");
     assert!(harmless(&shown), "{shown:?}");
     // Cut after COMMAND characters of input; an escape is at most 8 long.

@@ -7,8 +7,11 @@
 //! in for, its own command line and environment say where it relays.
 
 mod marker;
+pub mod proc;
+pub mod processes;
 mod relaying;
 mod show;
+mod usage;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
@@ -16,9 +19,8 @@ use std::os::unix::ffi::OsStrExt;
 use crate::escape;
 use crate::oom;
 use crate::personality::Personality;
-use crate::processes::{self, Entry};
-use crate::procfs;
 use crate::signal::{self, Signal};
+use processes::Entry;
 
 /// What a process does with one signal; the first that applies wins.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,7 +84,7 @@ const GRACEFUL: &str = "An app's graceful stop may be another signal: nginx and 
 
 /// Gathers the report for `pid`; an error says why /proc would not tell.
 pub fn inspect(pid: i32) -> Result<Report, String> {
-    let status = procfs::status(pid).map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
+    let status = proc::status(pid).map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
     let (blocked, caught, ignored) = (status.blocked, status.caught, status.ignored);
     let handling = |sig: Signal| {
         let bit = 1u64.checked_shl(sig.number() as u32 - 1).unwrap_or(0);
@@ -98,7 +100,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         .map(|s| (s, handling(s)))
         .filter(|&(s, h)| SHOWN.contains(&s.number()) || h != Handling::Default)
         .collect();
-    let argv = procfs::words(&format!("/proc/{pid}/cmdline"));
+    let argv = proc::words(&format!("/proc/{pid}/cmdline"));
     let pid1 = status.pid1;
     let mut unreadable = Vec::new();
     let exe = format!("/proc/{pid}/exe");
@@ -136,7 +138,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
                        (exit 137). Run the app under rinit (ENTRYPOINT [\"/sbin/rinit\", \"--\", ...]), or \
                        use the exec form so that the app itself is PID 1 and handles SIGTERM.";
         let fdinfo = format!("/proc/{pid}/fdinfo");
-        let reads = procfs::reads_signal(pid, signal::TERM)
+        let reads = proc::reads_signal(pid, signal::TERM)
             .map_err(|e| unreadable.push(format!("{fdinfo} ({e})")))
             .unwrap_or_default();
         match (term, pid1) {
@@ -208,7 +210,7 @@ pub fn inspect(pid: i32) -> Result<Report, String> {
         rinit,
         unreadable,
         subreaper: (rinit == Some(true)).then_some(!pid1),
-        memory: oom::usage(pid),
+        memory: usage::of(pid),
         signals,
         sigterm,
         verdict,

@@ -5,9 +5,9 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
+use super::processes::{self, Entry};
 use crate::options::{self, Request};
 use crate::personality::Personality;
-use crate::processes::{self, Entry};
 use crate::procfs;
 use crate::settings::{RelayTo, Run, Settings};
 
@@ -23,7 +23,7 @@ pub fn relaying(
     rinit: bool,
     verdict: &mut Vec<String>,
 ) -> (Vec<Entry>, bool) {
-    let env: Vec<(OsString, OsString)> = procfs::words(&format!("/proc/{pid}/environ"))
+    let env: Vec<(OsString, OsString)> = super::proc::words(&format!("/proc/{pid}/environ"))
         .into_iter()
         .filter_map(|entry| {
             let bytes = entry.into_vec();

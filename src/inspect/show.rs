@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Handling, Report, SHOWN};
-use crate::json::Str;
+use crate::log::json::Str;
 use crate::oom;
 use crate::signal::Signal;
 

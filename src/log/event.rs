@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::json::{Capped, Escaper, Now, Str};
+use super::json::{Capped, Escaper, Now, Str};
 use crate::signal::Signal;
 
 /// How many bytes of escaped message a JSON line carries.

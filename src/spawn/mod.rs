@@ -6,6 +6,8 @@
 //! nothing. An exec failure comes back in shared memory, so rinit itself
 //! reports it.
 
+mod listen_pid;
+
 use std::ffi::{CString, OsStr, OsString};
 use std::mem::MaybeUninit;
 use std::os::fd::BorrowedFd;
@@ -15,11 +17,11 @@ use libc::c_char;
 use nix::errno::Errno;
 use nix::unistd::{self, Pid};
 
-use crate::environ;
 use crate::escape;
 use crate::personality::Personality;
 use crate::signals::Signals;
 use crate::thread_start;
+use listen_pid::ListenPid;
 
 /// Docker's default PATH, for when the environment has none.
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -46,20 +48,6 @@ pub enum Session {
     /// rinit's own process group (dumb-init's `-c`).
     Shared,
 }
-
-/// systemd socket activation: LISTEN_PID names the process the sockets are
-/// for. When it names rinit, the child must see its own pid there instead;
-/// the child only knows that pid after fork, so the entry is a buffer it
-/// fills in, and the whole environment is built beforehand.
-struct ListenPid {
-    entries: Vec<Vec<u8>>,
-    /// Which entries are LISTEN_PID=...
-    slots: Vec<usize>,
-    ptrs: Vec<*const c_char>,
-}
-
-/// Room for "LISTEN_PID=" and any pid, with its NUL.
-const LISTEN_PID_ENTRY: usize = 32;
 
 /// Why the command did not start: the call that failed, "clone" (no
 /// child: pids.max, seccomp), "exec", or one the child made before it.
@@ -245,77 +233,6 @@ impl Command {
             Errno::EACCES
         } else {
             last
-        }
-    }
-}
-
-impl ListenPid {
-    /// The environment to fill in, when LISTEN_PID names `own`: rinit's own
-    /// environment byte for byte (entries without '=' and repeated names
-    /// included), every `LISTEN_PID=<own>` entry a buffer to fill in.
-    fn if_for(own: impl FnOnce() -> Pid) -> Option<ListenPid> {
-        // One lookup first: the pid, its formatting and a copy of the whole
-        // environment are start-up time spent for nothing in the usual case.
-        let named = std::env::var_os("LISTEN_PID")?;
-        let own = format!("LISTEN_PID={}", own());
-        if named != own.get("LISTEN_PID=".len()..)? {
-            return None;
-        }
-        let mut slots = Vec::new();
-        let entries: Vec<Vec<u8>> = environ::entries()
-            .enumerate()
-            .map(|(i, entry)| {
-                if entry == own.as_bytes() {
-                    slots.push(i);
-                    return vec![0; LISTEN_PID_ENTRY];
-                }
-                let mut entry = entry.to_vec();
-                entry.push(0);
-                entry
-            })
-            .collect();
-        if slots.is_empty() {
-            return None;
-        }
-        // The buffers never grow again, so these pointers stay valid.
-        let ptrs = entries
-            .iter()
-            .map(|e| e.as_ptr().cast())
-            .chain([std::ptr::null()])
-            .collect();
-        Some(ListenPid {
-            entries,
-            slots,
-            ptrs,
-        })
-    }
-
-    /// In the child: writes "LISTEN_PID=<pid>" into its buffers, in place.
-    fn fill_in(&mut self, pid: Pid) {
-        let mut digits = [0u8; 20];
-        let mut n = pid.as_raw().unsigned_abs();
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            if let Some(d) = digits.get_mut(start) {
-                *d = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 || start == 0 {
-                break;
-            }
-        }
-        for &slot in &self.slots {
-            let Some(entry) = self.entries.get_mut(slot) else {
-                continue;
-            };
-            let text = b"LISTEN_PID="
-                .iter()
-                .chain(digits.get(start..).unwrap_or_default())
-                .chain(&[0]);
-            for (byte, &from) in entry.iter_mut().zip(text) {
-                *byte = from;
-            }
         }
     }
 }

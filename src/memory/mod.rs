@@ -12,11 +12,11 @@
 //! allocation once the command runs, so the tests prove there is none
 //! left on that path that cannot fail (an infallible one would abort).
 
+mod heap;
+
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
-
-use crate::heap;
 
 pub struct Allocator;
 

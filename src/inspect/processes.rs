@@ -30,7 +30,7 @@ pub fn processes() -> Vec<Entry> {
             ppid: p.ppid,
             state: char::from(p.state),
             command: command_line(
-                &procfs::words(&format!("/proc/{}/cmdline", p.pid)),
+                &super::proc::words(&format!("/proc/{}/cmdline", p.pid)),
                 &p.name.to_string(),
             ),
         })

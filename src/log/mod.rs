@@ -6,12 +6,17 @@
 //! ones do not wait for room again until one gets through; the first line
 //! that does is preceded by one saying how many were lost.
 
+mod event;
+pub(crate) mod json;
+mod sink;
+mod writer;
+
 use std::cell::{Cell, OnceCell};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::event::{self, Event};
-use crate::sink::{self, Sink};
+pub use event::Event;
+use sink::Sink;
 
 /// How much rinit says: 0 warnings and errors, 1 (`-v`) lifecycle events,
 /// 2 (`-vv`) every reaped process.
@@ -207,6 +212,7 @@ impl fmt::Write for LineBuf {
 
 /// `warning!(log, "...")`: always shown. `warning!(log, event: &e, "...")`
 /// attaches an event's facts for JSON lines.
+#[macro_export]
 macro_rules! warning {
     ($log:expr, event: $event:expr, $($arg:tt)*) => {
         $log.line($crate::log::Level::Warn, Some($event), format_args!($($arg)*))
@@ -217,6 +223,7 @@ macro_rules! warning {
 }
 
 /// `info!(log, "...")`: shown with `-v`.
+#[macro_export]
 macro_rules! info {
     ($log:expr, event: $event:expr, $($arg:tt)*) => {
         if $log.enabled($crate::log::Level::Info) {
@@ -231,6 +238,7 @@ macro_rules! info {
 }
 
 /// `debug!(log, "...")`: shown with `-vv`.
+#[macro_export]
 macro_rules! debug {
     ($log:expr, event: $event:expr, $($arg:tt)*) => {
         if $log.enabled($crate::log::Level::Debug) {
@@ -244,7 +252,8 @@ macro_rules! debug {
     };
 }
 
-pub(crate) use {debug, info, warning};
+// Exported at the crate's root (`#[macro_export]`), used by their path here.
+pub use crate::{debug, info, warning};
 
 /// The message of the line that counts lost lines.
 struct Lost(u64);

@@ -20,8 +20,8 @@ use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::stat::SFlag;
 
+use super::writer::{self, Queued};
 use crate::procfs;
-use crate::writer::{self, Queued};
 
 pub enum Sink {
     /// A private non-blocking open of stderr's file (pipe, FIFO, terminal,
