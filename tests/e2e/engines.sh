@@ -161,23 +161,8 @@ podman_stop() { podman_ stop "$1" >/dev/null; } # its default: 10 s, then SIGKIL
 podman_status() { podman_ wait "$1"; }
 podman_logs() { podman_ logs "$1" 2>&1; }
 
-ctr_() { ctr -a "$work/containerd/containerd.sock" -n rinit-e2e "$@"; }
 containerd_start() {
-  mkdir -p "$work/containerd"
-  cat >"$work/containerd/config.toml" <<EOF
-version = 2
-root = "$work/containerd/root"
-state = "$work/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$work/containerd/containerd.sock"
-[ttrpc]
-  address = "$work/containerd/containerd.sock.ttrpc"
-EOF
-  containerd --config "$work/containerd/config.toml" >"$work/containerd.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 150); do ctr_ version >/dev/null 2>&1 && break; sleep 0.2; done
-  ctr_ version >/dev/null 2>&1 || { why="containerd did not start: $(tail -n 1 "$work/containerd.log")"; return 1; }
+  containerd_up rinit-e2e || { why="containerd did not start: $(tail -n 1 "$work/containerd.log")"; return 1; }
   [ -s "$work/image.tar" ] || { why="no image: neither docker nor podman could build it"; return 1; }
   ctr_ images import -q "$work/image.tar" >/dev/null 2>&1 || ctr_ images import "$work/image.tar" >/dev/null
   ctr_image=$(ctr_ images ls -q | grep rinit-e2e-gunicorn | head -n 1)

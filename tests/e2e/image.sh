@@ -428,21 +428,7 @@ fi
 # engines.sh: the sandbox is made by hand, the way the kubelet's runtime
 # makes one with shareProcessNamespace: the image's own entrypoint holds a
 # PID namespace that an app container joins.
-ctr_() { ctr -a "$work/containerd/containerd.sock" -n rinit-image "$@"; }
-mkdir -p "$work/containerd"
-cat >"$work/containerd/config.toml" <<EOF
-version = 2
-root = "$work/containerd/root"
-state = "$work/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$work/containerd/containerd.sock"
-[ttrpc]
-  address = "$work/containerd/containerd.sock.ttrpc"
-EOF
-containerd --config "$work/containerd/config.toml" >"$work/containerd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 150); do ctr_ version >/dev/null 2>&1 && break; sleep 0.2; done
+containerd_up rinit-image || say "containerd did not start: $(tail -n 1 "$work/containerd.log")"
 sandbox() {
   ctr_ images import --base-name docker.io/library/rinit "$archive" >/dev/null || return 1
   docker_ save -o "$work/busybox.tar" rinit-image-busybox && ctr_ images import "$work/busybox.tar" >/dev/null || return 1

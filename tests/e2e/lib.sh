@@ -7,6 +7,9 @@
 #                              gone past: dist/apt-update)
 #   check WHAT COMMAND...      runs COMMAND and counts it in $passed or
 #                              $failed, saying WHAT when it failed
+#   containerd_up NAMESPACE    a private containerd in $work/containerd (its
+#                              CRI plugin off), its pid added to $pids; ctr_
+#                              then talks to it in NAMESPACE
 
 say() { printf '[%s] %s\n' "$suite" "$*" >&2; }
 
@@ -36,4 +39,25 @@ check() {
     failed=$((failed + 1))
     say "FAILED: $what"
   fi
+}
+
+ctr_namespace=
+ctr_() { ctr -a "$work/containerd/containerd.sock" -n "$ctr_namespace" "$@"; }
+containerd_up() {
+  ctr_namespace=$1
+  mkdir -p "$work/containerd"
+  cat >"$work/containerd/config.toml" <<EOF
+version = 2
+root = "$work/containerd/root"
+state = "$work/containerd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/containerd/containerd.sock"
+[ttrpc]
+  address = "$work/containerd/containerd.sock.ttrpc"
+EOF
+  containerd --config "$work/containerd/config.toml" >"$work/containerd.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 150); do ctr_ version >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
 }
