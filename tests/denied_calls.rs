@@ -21,7 +21,6 @@
 mod common;
 
 use std::fs;
-use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -490,13 +489,7 @@ fn an_inherited_pipe_ends_while_the_command_runs_with_close_range_denied() {
         // nothing else holds a copy. The command closes its own copy,
         // says so, and idles: from then on only rinit can hold the pipe.
         let scratch = Scratch::new("denied-fifo");
-        let fifo = scratch.path("fifo");
-        nix::unistd::mkfifo(fifo.as_str(), nix::sys::stat::Mode::S_IRWXU).unwrap();
-        let mut reader = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&fifo)
-            .unwrap();
+        let (fifo, mut reader) = scratch.fifo("fifo");
         let ready = scratch.path("fifo.ready");
         let opens = ["sh", "-c", "exec 3>\"$0\"; exec \"$@\"", &fifo];
         let script = format!("exec 3>&-; : > '{ready}'; exec '{}'", idle());

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::fs;
-use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -61,13 +59,7 @@ fn start_handed(mode: Mode, kind: &str, target: &str, script: &str) -> Child {
 fn a_pipe_handed_to_the_container_ends_when_the_command_closes_its_end() {
     for mode in MODES {
         let scratch = Scratch::new("descriptors-fifo");
-        let fifo = scratch.path("fifo");
-        nix::unistd::mkfifo(fifo.as_str(), nix::sys::stat::Mode::S_IRWXU).unwrap();
-        let mut reader = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&fifo)
-            .unwrap();
+        let (fifo, mut reader) = scratch.fifo("fifo");
         // The command closes its end at once and lives on for 5 s.
         let script = format!("exec 3>&-; : > {}; sleep 5", scratch.path("ready"));
         let mut child = start_handed(mode, "fifo", &fifo, &script);

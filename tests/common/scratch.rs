@@ -31,6 +31,21 @@ impl Scratch {
         self.0.join(name).to_str().unwrap().to_owned()
     }
 
+    /// A FIFO `name` in it, and its read end opened without blocking (a
+    /// FIFO's open for reading waits for a writer otherwise): its path and
+    /// the reader.
+    pub fn fifo(&self, name: &str) -> (String, fs::File) {
+        use std::os::unix::fs::OpenOptionsExt;
+        let fifo = self.path(name);
+        nix::unistd::mkfifo(fifo.as_str(), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let reader = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
+        (fifo, reader)
+    }
+
     /// What `name` holds; empty while it does not exist.
     pub fn read(&self, name: &str) -> String {
         fs::read_to_string(self.0.join(name)).unwrap_or_default()
